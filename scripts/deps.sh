@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages KAM Suite needs to build, test and run locally.
+# Idempotent: touches apt only when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
+  libmysqlcppconn-dev prometheus-cpp-dev libabsl-dev libspdlog-dev nlohmann-json3-dev
+  libcli11-dev libssl-dev googletest libgmock-dev libgtest-dev
+  mariadb-server mariadb-client prometheus curl
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "deps.sh: missing packages (${missing[*]}); run as root or install sudo" >&2
+  exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+# policy-rc.d exit 101 stops maintainer scripts from starting services: the system
+# MariaDB and Prometheus are never used (tests and scripts/dev start private ones).
+policy=/usr/sbin/policy-rc.d
+added_policy=false
+if [[ ! -e "$policy" ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+  "${as_root[@]}" chmod 755 "$policy"
+  added_policy=true
+fi
+cleanup() {
+  if [[ "$added_policy" == true ]]; then
+    "${as_root[@]}" rm -f "$policy"
+  fi
+}
+trap cleanup EXIT
+
+"${as_root[@]}" apt-get update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y --no-install-recommends "${missing[@]}"

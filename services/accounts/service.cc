@@ -1,0 +1,242 @@
+#include "services/accounts/service.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/idempotency.h"
+#include "services/common/status.h"
+#include "services/common/validation.h"
+
+namespace kam::accounts {
+namespace {
+
+void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
+void ToProto(const Account& a, v1::Account* out) {
+  out->set_id(a.id);
+  out->set_name(a.name);
+  out->set_registration_number(a.registration_number);
+  out->set_nature(static_cast<v1::Nature>(a.nature));
+  out->set_industry(a.industry);
+  out->set_region(a.region);
+  out->set_scale(static_cast<v1::Scale>(a.scale));
+  out->set_lifecycle_stage(static_cast<v1::LifecycleStage>(a.lifecycle_stage));
+  out->set_status(static_cast<v1::AccountStatus>(a.status));
+  out->set_tier(static_cast<v1::Tier>(a.tier));
+  out->set_owner_id(a.owner_id);
+  out->set_archived(a.archived);
+  ToProto(a.create_time, out->mutable_create_time());
+  ToProto(a.update_time, out->mutable_update_time());
+  if (a.archive_time) ToProto(*a.archive_time, out->mutable_archive_time());
+  out->set_etag(Etag(a));
+}
+
+void ToProto(const Contact& c, v1::Contact* out) {
+  out->set_id(c.id);
+  out->set_account_id(c.account_id);
+  out->set_name(c.name);
+  out->set_title(c.title);
+  out->set_phone(c.phone);
+  out->set_email(c.email);
+  out->set_buying_role(static_cast<v1::BuyingRole>(c.buying_role));
+  ToProto(c.create_time, out->mutable_create_time());
+}
+
+Account FromProto(const v1::Account& p) {
+  Account a;
+  a.id = p.id();
+  a.name = p.name();
+  a.registration_number = p.registration_number();
+  a.nature = static_cast<Nature>(p.nature());
+  a.industry = p.industry();
+  a.region = p.region();
+  a.scale = static_cast<Scale>(p.scale());
+  a.lifecycle_stage = static_cast<LifecycleStage>(p.lifecycle_stage());
+  a.status = static_cast<AccountStatus>(p.status());
+  a.tier = static_cast<Tier>(p.tier());
+  a.owner_id = p.owner_id();
+  return a;
+}
+
+Contact FromProto(const v1::Contact& p) {
+  Contact c;
+  c.account_id = p.account_id();
+  c.name = p.name();
+  c.title = p.title();
+  c.phone = p.phone();
+  c.email = p.email();
+  c.buying_role = static_cast<BuyingRole>(p.buying_role());
+  return c;
+}
+
+absl::Status CheckId(std::string_view field, int64_t id) {
+  return id > 0 ? absl::OkStatus() : InvalidField(field, "must be a positive id");
+}
+
+bool SeesAllAccounts(const Principal& p) {
+  return p.HasAnyRole({"admin", "director", "service_agent", "handler", "analyst", "system"});
+}
+
+// Callers who could not see every account learn nothing from NOT_FOUND (AIP-211).
+absl::Status HideExistence(absl::Status status, const Principal& p) {
+  if (absl::IsNotFound(status) && !SeesAllAccounts(p)) {
+    return absl::PermissionDeniedError("no access to this account");
+  }
+  return status;
+}
+
+Mutation MutationFor(const CallContext& call, std::string_view method,
+                     const google::protobuf::Message& request, const std::string& request_id) {
+  return {call.principal.subject, request_id, RequestFingerprint(method, request),
+          call.request_id, call.now};
+}
+
+// A list request minus its paging fields: what a page token is bound to.
+template <typename Request>
+std::string QueryDigest(std::string_view method, Request request) {
+  request.clear_page_token();
+  request.clear_page_size();
+  return RequestFingerprint(method, request);
+}
+
+}  // namespace
+
+absl::StatusOr<Account> AccountServiceImpl::ReadableAccount(const CallContext& call, int64_t id) {
+  absl::StatusOr<Account> account = store_.Get(id);
+  if (!account.ok()) return HideExistence(account.status(), call.principal);
+  if (!CanRead(call.principal, *account)) {
+    return absl::PermissionDeniedError("no access to this account");
+  }
+  return account;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
+    grpc::CallbackServerContext* context, const v1::CreateAccountRequest* request,
+    v1::CreateAccountResponse* response) {
+  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+    if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
+    absl::StatusOr<Account> draft = NewAccount(FromProto(request->account()), call.principal,
+                                               call.now);
+    if (!draft.ok()) return draft.status();
+    absl::StatusOr<Account> created = store_.Create(
+        MutationFor(call, "CreateAccount", *request, request->request_id()), *draft);
+    if (!created.ok()) return created.status();
+    ToProto(*created, response->mutable_account());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* context,
+                                                         const v1::GetAccountRequest* request,
+                                                         v1::GetAccountResponse* response) {
+  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+    if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
+    absl::StatusOr<Account> account = ReadableAccount(call, request->account_id());
+    if (!account.ok()) return account.status();
+    ToProto(*account, response->mutable_account());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerContext* context,
+                                                           const v1::ListAccountsRequest* request,
+                                                           v1::ListAccountsResponse* response) {
+  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+    absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
+    if (!page_size.ok()) return page_size.status();
+    absl::StatusOr<AccountFilter> filter = ScopeFilter(
+        {request->owner_id(), static_cast<Tier>(request->tier()), request->industry(),
+         request->region(), request->name_prefix(), request->include_archived()},
+        call.principal);
+    if (!filter.ok()) return filter.status();
+    const std::string digest = QueryDigest("ListAccounts", *request);
+    absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
+    if (!after.ok()) return after.status();
+    absl::StatusOr<Page<Account>> page = store_.List(*filter, *after, *page_size);
+    if (!page.ok()) return page.status();
+    for (const Account& account : page->items) ToProto(account, response->add_accounts());
+    if (page->more) response->set_next_page_token(EncodePageToken(page->last_id, digest));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(
+    grpc::CallbackServerContext* context, const v1::UpdateAccountRequest* request,
+    v1::UpdateAccountResponse* response) {
+  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+    if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
+    if (auto s = CheckId("account.id", request->account().id()); !s.ok()) return s;
+    const Account patch = FromProto(request->account());
+    const std::vector<std::string> paths(request->update_mask().paths().begin(),
+                                         request->update_mask().paths().end());
+    absl::StatusOr<Account> updated = store_.Update(
+        MutationFor(call, "UpdateAccount", *request, request->request_id()), patch.id, "updated",
+        [&](const Account& current) {
+          return ApplyUpdate(current, patch, paths, request->etag(), call.principal, call.now);
+        });
+    if (!updated.ok()) return HideExistence(updated.status(), call.principal);
+    ToProto(*updated, response->mutable_account());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::ArchiveAccount(
+    grpc::CallbackServerContext* context, const v1::ArchiveAccountRequest* request,
+    v1::ArchiveAccountResponse* response) {
+  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+    if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
+    if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
+    absl::StatusOr<Account> archived = store_.Update(
+        MutationFor(call, "ArchiveAccount", *request, request->request_id()),
+        request->account_id(), "archived", [&](const Account& current) {
+          return Archive(current, request->reason(), call.principal, call.now);
+        });
+    if (!archived.ok()) return HideExistence(archived.status(), call.principal);
+    ToProto(*archived, response->mutable_account());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::CreateContact(
+    grpc::CallbackServerContext* context, const v1::CreateContactRequest* request,
+    v1::CreateContactResponse* response) {
+  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+    if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
+    if (auto s = CheckId("contact.account_id", request->contact().account_id()); !s.ok()) {
+      return s;
+    }
+    const Contact draft = FromProto(request->contact());
+    absl::StatusOr<Contact> created = store_.CreateContact(
+        MutationFor(call, "CreateContact", *request, request->request_id()), draft.account_id,
+        [&](const Account& account) { return NewContact(draft, account, call.principal, call.now); });
+    if (!created.ok()) return HideExistence(created.status(), call.principal);
+    ToProto(*created, response->mutable_contact());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::ListContacts(grpc::CallbackServerContext* context,
+                                                           const v1::ListContactsRequest* request,
+                                                           v1::ListContactsResponse* response) {
+  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+    if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
+    absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
+    if (!page_size.ok()) return page_size.status();
+    const std::string digest = QueryDigest("ListContacts", *request);
+    absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
+    if (!after.ok()) return after.status();
+    if (auto account = ReadableAccount(call, request->account_id()); !account.ok()) {
+      return account.status();
+    }
+    absl::StatusOr<Page<Contact>> page =
+        store_.ListContacts(request->account_id(), *after, *page_size);
+    if (!page.ok()) return page.status();
+    for (const Contact& contact : page->items) ToProto(contact, response->add_contacts());
+    if (page->more) response->set_next_page_token(EncodePageToken(page->last_id, digest));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace kam::accounts

@@ -1,0 +1,94 @@
+#include "services/common/call_handler.h"
+
+#include <chrono>
+
+#include "absl/time/clock.h"
+#include "services/common/status.h"
+
+namespace kam {
+namespace {
+
+std::string MetadataValue(const grpc::CallbackServerContext& context, std::string_view key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_all();
+  for (std::thread& thread : threads_) thread.join();
+}
+
+bool WorkerPool::Submit(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (queue_.size() >= max_queue_) return false;
+    queue_.push_back(std::move(task));
+  }
+  ready_.notify_one();
+  return true;
+}
+
+void WorkerPool::Loop() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to finish
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    task();
+  }
+}
+
+absl::StatusOr<CallContext> CallHandler::Authenticate(
+    const grpc::CallbackServerContext& context) const {
+  const SignedIdentity identity{MetadataValue(context, kIdentityHeader),
+                                MetadataValue(context, kIdentitySignatureHeader)};
+  const absl::Time now = absl::Now();
+  absl::StatusOr<Principal> principal = VerifyIdentity(identity, identity_key_, now);
+  if (!principal.ok()) return principal.status();
+  CallContext call;
+  call.principal = *std::move(principal);
+  call.request_id = MetadataValue(context, kRequestIdHeader);
+  call.now = now;
+  call.deadline = absl::FromChrono(context.deadline());
+  return call;
+}
+
+grpc::ServerUnaryReactor* CallHandler::Run(grpc::CallbackServerContext* context, Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<CallContext> call = Authenticate(*context);
+  if (!call.ok()) {
+    reactor->Finish(ToGrpcStatus(call.status()));
+    return reactor;
+  }
+  auto task = [context, reactor, body = std::move(body), call = *std::move(call)]() mutable {
+    // Work for a caller that has gone away, or whose time is up, is wasted work.
+    if (context->IsCancelled() || absl::Now() > call.deadline) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline exceeded"));
+      return;
+    }
+    call.now = absl::Now();
+    reactor->Finish(ToGrpcStatus(body(call)));
+  };
+  if (!workers_->Submit(std::move(task))) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry"));
+  }
+  return reactor;
+}
+
+}  // namespace kam

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/common/identity.h"
+
+namespace kam {
+
+// What a handler knows about its call.
+struct CallContext {
+  Principal principal;
+  std::string request_id;  // from x-request-id, for logs and the audit trail
+  absl::Time now;
+  absl::Time deadline;
+};
+
+// A fixed set of worker threads that run blocking handler bodies (database work) so that
+// gRPC's own threads never block. The queue is bounded: past it, calls fail fast with
+// RESOURCE_EXHAUSTED instead of piling up.
+class WorkerPool {
+ public:
+  WorkerPool(int threads, size_t max_queue);
+  ~WorkerPool();
+
+  // False when the queue is full.
+  bool Submit(std::function<void()> task);
+
+ private:
+  void Loop();
+
+  size_t max_queue_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Runs unary handler bodies: verifies the gateway-signed identity (UNAUTHENTICATED if it
+// does not verify), skips calls already cancelled or past their deadline, runs the body on
+// a worker and finishes the call with its status mapped by ToGrpcStatus.
+class CallHandler {
+ public:
+  CallHandler(std::string identity_key, WorkerPool* workers)
+      : identity_key_(std::move(identity_key)), workers_(workers) {}
+
+  using Body = std::function<absl::Status(const CallContext&)>;
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Body body);
+
+ private:
+  absl::StatusOr<CallContext> Authenticate(const grpc::CallbackServerContext& context) const;
+
+  std::string identity_key_;
+  WorkerPool* workers_;
+};
+
+}  // namespace kam

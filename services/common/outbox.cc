@@ -1,0 +1,31 @@
+#include "services/common/outbox.h"
+
+#include "services/common/identity.h"
+
+namespace kam {
+namespace {
+
+constexpr char kInsertAudit[] =
+    "INSERT INTO audit_log (actor, action, resource_type, resource_id, request_id, "
+    "occurred_at, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kInsertOutbox[] =
+    "INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, "
+    "occurred_at) VALUES (?, ?, ?, ?, ?, ?)";
+
+}  // namespace
+
+void WriteAudit(DbConnection& db, const AuditEntry& entry) {
+  sql::PreparedStatement& insert = db.Prepare(kInsertAudit);
+  BindAll(insert, {entry.actor, entry.action, entry.resource_type, entry.resource_id,
+                   entry.request_id, entry.time, entry.before_json, entry.after_json});
+  insert.executeUpdate();
+}
+
+void WriteOutbox(DbConnection& db, const OutboxEvent& event) {
+  sql::PreparedStatement& insert = db.Prepare(kInsertOutbox);
+  BindAll(insert, {NewUuid(), event.event_type, event.aggregate_type, event.aggregate_id,
+                   event.payload_json, event.time});
+  insert.executeUpdate();
+}
+
+}  // namespace kam

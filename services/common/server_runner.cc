@@ -1,0 +1,147 @@
+#include "services/common/server_runner.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/call_observer.h"
+#include "services/common/log.h"
+
+namespace kam {
+namespace {
+
+constexpr char kLivenessService[] = "liveness";
+// Connections are recycled so that clients rebalance onto new replicas (ARCHITECTURE.md).
+constexpr int kMaxConnectionAgeMs = 5 * 60 * 1000;
+constexpr int kMaxConnectionAgeGraceMs = 30 * 1000;
+
+sigset_t TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+// Sets readiness for the whole server ("") and each named service; liveness stays up.
+void SetReadinessStatus(grpc::HealthCheckServiceInterface* health,
+                        const std::vector<std::string>& services, bool serving) {
+  health->SetServingStatus("", serving);
+  for (const std::string& service : services) health->SetServingStatus(service, serving);
+}
+
+}  // namespace
+
+struct ServerRunner::Metrics {
+  explicit Metrics(prometheus::Registry& registry) : grpc(registry) {}
+  GrpcServerMetrics grpc;
+  std::vector<std::string> service_names;
+};
+
+void InitProcess(const std::string& service_name) {
+  const sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  InitLogging(service_name);
+}
+
+ServerRunner::ServerRunner(std::string service_name, ServerSettings settings)
+    : service_name_(std::move(service_name)),
+      settings_(std::move(settings)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      metrics_(std::make_unique<Metrics>(*registry_)) {}
+
+ServerRunner::~ServerRunner() = default;
+
+void ServerRunner::AddService(grpc::Service* service, const std::string& full_name) {
+  builder_.RegisterService(service);
+  Describe(full_name);
+}
+
+void ServerRunner::AddGenericService(grpc::CallbackGenericService* service,
+                                     const std::vector<std::string>& full_names) {
+  builder_.RegisterCallbackGenericService(service);
+  for (const std::string& full_name : full_names) Describe(full_name);
+}
+
+void ServerRunner::Describe(const std::string& full_name) {
+  const auto* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(full_name);
+  if (descriptor) metrics_->grpc.PreCreate(*descriptor);
+  metrics_->service_names.push_back(full_name);
+}
+
+absl::Status ServerRunner::Run() {
+  const std::string metrics_address = absl::StrCat("0.0.0.0:", settings_.metrics_port);
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(metrics_address);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", metrics_address));
+  }
+  exposer_->RegisterCollectable(registry_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  int bound_port = 0;
+  builder_.AddListeningPort(absl::StrCat("0.0.0.0:", settings_.grpc_port),
+                            grpc::InsecureServerCredentials(), &bound_port);
+  builder_.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, kMaxConnectionAgeMs);
+  builder_.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, kMaxConnectionAgeGraceMs);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+  observers.push_back(std::make_unique<CallObserverFactory>(&metrics_->grpc));
+  builder_.experimental().SetInterceptorCreators(std::move(observers));
+  std::unique_ptr<grpc::Server> server = builder_.BuildAndStart();
+  if (!server || bound_port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on gRPC port ", settings_.grpc_port));
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus(kLivenessService, true);
+  SetReadinessStatus(health, metrics_->service_names, readiness_());
+
+  std::mutex mutex;
+  std::condition_variable stop_requested;
+  bool stopping = false;
+  std::thread readiness_loop([&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!stop_requested.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; })) {
+      lock.unlock();
+      const bool ready = readiness_();
+      lock.lock();
+      if (!stopping) SetReadinessStatus(health, metrics_->service_names, ready);
+    }
+  });
+  std::thread signal_waiter([&] {
+    const sigset_t signals = TerminationSignals();
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    LogInfo("draining", {{"signal", signal_number},
+                         {"grace_s", absl::ToDoubleSeconds(settings_.drain_grace)}});
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stopping = true;
+      SetReadinessStatus(health, metrics_->service_names, false);
+    }
+    stop_requested.notify_all();
+    server->Shutdown(std::chrono::system_clock::now() +
+                     absl::ToChronoNanoseconds(settings_.drain_grace));
+  });
+  LogInfo("serving", {{"grpc_port", settings_.grpc_port},
+                      {"metrics_port", settings_.metrics_port}});
+  server->Wait();
+  signal_waiter.join();
+  readiness_loop.join();
+  LogInfo("stopped");
+  return absl::OkStatus();
+}
+
+}  // namespace kam

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "services/common/settings.h"
+
+namespace prometheus {
+class Registry;
+class Exposer;
+}  // namespace prometheus
+
+namespace kam {
+
+// Blocks SIGTERM/SIGINT in this and every later thread (so that only the runner's signal
+// thread sees them) and sets up JSON logging. Call first thing in main().
+void InitProcess(const std::string& service_name);
+
+// Serves a process's gRPC services with reflection, grpc.health.v1, the grpc_server_*
+// metrics on /metrics and graceful drain:
+//  - health "" (readiness) follows `readiness` polled every second; "liveness" is always
+//    SERVING while the process runs;
+//  - SIGTERM/SIGINT turn readiness NOT_SERVING, stop taking calls and wait up to
+//    drain_grace for in-flight ones.
+class ServerRunner {
+ public:
+  ServerRunner(std::string service_name, ServerSettings settings);
+  ~ServerRunner();
+
+  // The registry served on the metrics port; services add their own families to it.
+  prometheus::Registry& registry() { return *registry_; }
+
+  // `full_name` is the proto service name ("kam.accounts.v1.AccountService"); its metric
+  // series are created at zero and its health status follows readiness.
+  void AddService(grpc::Service* service, const std::string& full_name);
+  // For the gateway: serves every method not registered explicitly; `full_names` are the
+  // forwarded services.
+  void AddGenericService(grpc::CallbackGenericService* service,
+                         const std::vector<std::string>& full_names);
+  void SetReadiness(std::function<bool()> readiness) { readiness_ = std::move(readiness); }
+
+  // Starts serving and blocks until a termination signal has been handled and the server
+  // drained. Fails if a port cannot be bound.
+  absl::Status Run();
+
+ private:
+  struct Metrics;
+  void Describe(const std::string& full_name);
+  std::string service_name_;
+  ServerSettings settings_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<Metrics> metrics_;
+  grpc::ServerBuilder builder_;
+  std::function<bool()> readiness_ = [] { return true; };
+};
+
+}  // namespace kam

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace kam {
+
+// What every service process needs to serve.
+struct ServerSettings {
+  int grpc_port = 0;
+  int metrics_port = 0;
+  // HMAC key that signs the identity the gateway forwards (ARCHITECTURE.md, "The gateway").
+  std::string identity_key;
+  // How long SIGTERM waits for in-flight calls before cancelling them.
+  absl::Duration drain_grace = absl::Seconds(20);
+};
+
+struct DbSettings {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string user;
+  std::string password;
+  std::string name;
+  int pool_size = 8;
+  // A caller that waits longer than this for a pooled connection gets UNAVAILABLE.
+  absl::Duration pool_wait = absl::Seconds(2);
+  // Bounds every network wait on the database so a frozen server cannot hang a worker.
+  absl::Duration io_timeout = absl::Seconds(10);
+};
+
+// Settings from flags with environment fallbacks (flag wins), validated before anything
+// starts. Each option is named by both its flag and its variable in error messages.
+class Settings {
+ public:
+  explicit Settings(std::string program);
+
+  void AddServer(ServerSettings& out, int default_grpc_port, int default_metrics_port);
+  void AddDatabase(DbSettings& out, std::string default_name);
+  // A secret given inline (--<flag> / <env>) or as a file (--<flag>-file / <env>_FILE);
+  // exactly one is required when `required`. A trailing newline in the file is dropped.
+  void AddSecret(std::string& out, const std::string& flag, const std::string& env,
+                 bool required);
+  // A "host:port" address; required.
+  void AddAddress(std::string& out, const std::string& flag, const std::string& env,
+                  std::string default_value);
+
+  CLI::App& app() { return app_; }
+
+  // Parses argv and the environment and runs every check. The error message is one line
+  // naming the setting, e.g. "--db-user (KAM_DB_USER) is required".
+  absl::Status Parse(int argc, const char* const* argv);
+  // Parse, and on error print "<program>: <message>" to stderr and exit(2). --help exits 0.
+  void ParseOrExit(int argc, const char* const* argv);
+
+ private:
+  std::string program_;
+  CLI::App app_;
+  std::vector<std::function<absl::Status()>> checks_;
+  std::deque<std::string> secret_files_;  // deque: stable addresses for CLI11 to write into
+};
+
+}  // namespace kam

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace kam {
+
+// Free text from a client: valid UTF-8, no control characters, at most max_chars code
+// points, non-empty when required. Errors name `field`.
+absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars,
+                       bool required);
+
+// Identifiers such as registration numbers and subjects: 1..max_chars of [A-Za-z0-9._@:-].
+absl::Status CheckToken(std::string_view field, std::string_view value, size_t max_chars,
+                        bool required);
+
+// An enum value from the wire: proto3 accepts unknown numbers, we do not.
+absl::Status CheckEnum(std::string_view field, int value, int max_value, bool required);
+
+// AIP-158 page size: 0 means 50, above 500 is clamped to 500, negative is INVALID_ARGUMENT.
+absl::StatusOr<int> NormalizePageSize(int32_t page_size);
+
+// An opaque keyset page token: the last id served and a digest of the query it belongs
+// to, so that a token reused with other filters is refused.
+std::string EncodePageToken(int64_t after_id, std::string_view query_digest);
+// INVALID_ARGUMENT on page_token if garbled or made for another query; "" decodes to 0.
+absl::StatusOr<int64_t> DecodePageToken(std::string_view token, std::string_view query_digest);
+
+}  // namespace kam

@@ -1,0 +1,119 @@
+#include "services/gateway/forwarder.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/time/clock.h"
+#include "services/common/call_observer.h"
+#include "services/common/identity.h"
+#include "services/common/status.h"
+#include "services/gateway/auth.h"
+
+namespace kam::gateway {
+namespace {
+
+const google::protobuf::MethodDescriptor* FindMethod(const std::string& full_method) {
+  auto [service, method] = SplitFullMethod(full_method);
+  const auto* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+  return descriptor ? descriptor->FindMethodByName(method) : nullptr;
+}
+
+// The caller's deadline, or the default when it set none, never past the maximum.
+std::chrono::system_clock::time_point ForwardDeadline(const grpc::ServerContextBase& context,
+                                                      const ForwarderOptions& options) {
+  const auto now = std::chrono::system_clock::now();
+  const auto latest = now + absl::ToChronoNanoseconds(options.max_deadline);
+  const auto requested = context.deadline();
+  if (requested == std::chrono::system_clock::time_point::max()) {
+    return now + absl::ToChronoNanoseconds(options.default_deadline);
+  }
+  return std::min(requested, latest);
+}
+
+}  // namespace
+
+// One forwarded call. Unary only for now: read one request, forward it, relay the answer.
+class ForwardedCall final : public grpc::ServerGenericBidiReactor {
+ public:
+  ForwardedCall(const Forwarder& forwarder, grpc::GenericCallbackServerContext* context)
+      : forwarder_(forwarder), context_(context) {
+    absl::Status admitted = Admit();
+    if (!admitted.ok()) {
+      Finish(ToGrpcStatus(admitted));
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
+      return;
+    }
+    const auto deadline = ForwardDeadline(*context_, forwarder_.options_);
+    upstream_.set_deadline(deadline);
+    const SignedIdentity identity = SignIdentity(
+        caller_.principal, forwarder_.options_.identity_key, absl::FromChrono(deadline));
+    upstream_.AddMetadata(kIdentityHeader, identity.payload);
+    upstream_.AddMetadata(kIdentitySignatureHeader, identity.signature);
+    upstream_.AddMetadata(kRequestIdHeader, caller_.request_id);
+    context_->AddInitialMetadata(kRequestIdHeader, caller_.request_id);
+    stub_->UnaryCall(&upstream_, context_->method(), grpc::StubOptions(), &request_, &response_,
+                     [this](grpc::Status status) { OnUpstreamDone(std::move(status)); });
+  }
+
+  void OnWriteDone(bool /*ok*/) override {}
+  void OnCancel() override { upstream_.TryCancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  absl::Status Admit() {
+    absl::StatusOr<Caller> caller = Authenticate(context_->client_metadata(),
+                                                 forwarder_.options_.verifier, absl::Now());
+    if (!caller.ok()) return caller.status();
+    caller_ = *std::move(caller);
+    const std::string& method = context_->method();
+    const auto* descriptor = FindMethod(method);
+    auto route = forwarder_.routes_.find(SplitFullMethod(method).first);
+    if (!descriptor || route == forwarder_.routes_.end()) {
+      return absl::UnimplementedError("unknown method");
+    }
+    if (descriptor->client_streaming() || descriptor->server_streaming()) {
+      return absl::UnimplementedError("streaming methods are not served by the gateway yet");
+    }
+    stub_ = route->second.get();
+    return forwarder_.policy_.Check(method, caller_.principal);
+  }
+
+  void OnUpstreamDone(grpc::Status status) {
+    if (!status.ok()) {
+      Finish(status);  // the service already chose a safe code and message
+      return;
+    }
+    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  const Forwarder& forwarder_;
+  grpc::GenericCallbackServerContext* context_;
+  Caller caller_;
+  grpc::GenericStub* stub_ = nullptr;
+  grpc::ClientContext upstream_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+};
+
+void Forwarder::AddRoute(const std::string& service_full_name, const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetLoadBalancingPolicyName("round_robin");
+  auto channel = grpc::CreateCustomChannel("dns:///" + address, grpc::InsecureChannelCredentials(),
+                                           args);
+  routes_[service_full_name] = std::make_unique<grpc::GenericStub>(channel);
+}
+
+grpc::ServerGenericBidiReactor* Forwarder::CreateReactor(
+    grpc::GenericCallbackServerContext* context) {
+  return new ForwardedCall(*this, context);
+}
+
+}  // namespace kam::gateway

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include "absl/time/time.h"
+#include "services/common/jwt.h"
+#include "services/gateway/policy.h"
+
+namespace kam::gateway {
+
+struct ForwarderOptions {
+  JwtVerifier verifier;
+  std::string identity_key;
+  // Applied when the caller sets no deadline.
+  absl::Duration default_deadline = absl::Seconds(10);
+  // No forwarded call may run longer, whatever the caller asks.
+  absl::Duration max_deadline = absl::Seconds(60);
+};
+
+// Serves every method of the routed services by forwarding the request bytes unchanged
+// (no per-method code): authenticate, check the policy, sign the caller's identity for the
+// service, bound the deadline, forward, and relay the response or status.
+class Forwarder final : public grpc::CallbackGenericService {
+ public:
+  Forwarder(ForwarderOptions options, const Policy* policy)
+      : options_(std::move(options)), policy_(*policy) {}
+
+  // Routes every method of `service_full_name` to `address` (round-robin over its resolved
+  // addresses).
+  void AddRoute(const std::string& service_full_name, const std::string& address);
+
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override;
+
+ private:
+  friend class ForwardedCall;
+  ForwarderOptions options_;
+  const Policy& policy_;
+  std::map<std::string, std::unique_ptr<grpc::GenericStub>, std::less<>> routes_;
+};
+
+}  // namespace kam::gateway

@@ -1,0 +1,55 @@
+#include <cstdlib>
+#include <iostream>
+
+#include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "services/common/server_runner.h"
+#include "services/gateway/forwarder.h"
+#include "services/gateway/gateway_service.h"
+
+// Wiring only: settings -> policy -> forwarder + own service -> run.
+int main(int argc, char** argv) {
+  kam::InitProcess("gateway");
+  kam::ServerSettings server_settings;
+  kam::gateway::ForwarderOptions options;
+  std::string accounts_address;
+  std::string policy_file;
+  kam::Settings settings("kam-gateway");
+  settings.AddServer(server_settings, 50051, 9100);
+  settings.AddSecret(options.verifier.hs256_secret, "--jwt-secret", "KAM_JWT_SECRET", true);
+  settings.app().add_option("--jwt-issuer", options.verifier.issuer, "required token iss")
+      ->envname("KAM_JWT_ISSUER")->required();
+  settings.app().add_option("--jwt-audience", options.verifier.audience, "required token aud")
+      ->envname("KAM_JWT_AUDIENCE")->required();
+  settings.app().add_option("--policy-file", policy_file, "role policy (default: built in)")
+      ->envname("KAM_POLICY_FILE");
+  settings.AddAddress(accounts_address, "--accounts-addr", "KAM_ACCOUNTS_ADDR", "accounts:50061");
+  settings.ParseOrExit(argc, argv);
+  options.identity_key = server_settings.identity_key;
+
+  const std::vector<std::string> forwarded = {kam::accounts::v1::AccountService::service_full_name()};
+  std::vector<std::string> described = forwarded;
+  described.push_back(kam::gateway::v1::GatewayService::service_full_name());
+  kam::gateway::Policy::Services descriptors;
+  for (const std::string& name : described) {
+    descriptors.push_back(
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
+  }
+  absl::StatusOr<kam::gateway::Policy> policy = kam::gateway::Policy::Load(policy_file, descriptors);
+  if (!policy.ok()) {
+    std::cerr << "kam-gateway: --policy-file (KAM_POLICY_FILE): " << policy.status().message()
+              << std::endl;
+    return 2;
+  }
+  kam::gateway::Forwarder forwarder(options, &*policy);
+  forwarder.AddRoute(forwarded.front(), accounts_address);
+  kam::gateway::GatewayServiceImpl gateway_service(options.verifier, &*policy);
+
+  kam::ServerRunner runner("gateway", server_settings);
+  runner.AddService(&gateway_service, kam::gateway::v1::GatewayService::service_full_name());
+  runner.AddGenericService(&forwarder, forwarded);
+  if (absl::Status s = runner.Run(); !s.ok()) {
+    std::cerr << "kam-gateway: " << s.message() << std::endl;
+    return 1;
+  }
+  return EXIT_SUCCESS;
+}

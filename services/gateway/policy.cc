@@ -1,0 +1,130 @@
+#include "services/gateway/policy.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace kam::gateway {
+namespace {
+
+using nlohmann::json;
+using RoleSet = std::set<std::string, std::less<>>;
+
+absl::Status Invalid(absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat("policy ", problem));
+}
+
+// The gRPC paths ("/pkg.Service/Method") of every method of `services`, in declaration
+// order so that errors list them the way the protos do.
+std::vector<std::string> MethodPaths(const Policy::Services& services) {
+  std::vector<std::string> paths;
+  for (const auto* service : services) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      paths.push_back(absl::StrCat("/", service->full_name(), "/", service->method(i)->name()));
+    }
+  }
+  return paths;
+}
+
+absl::StatusOr<RoleSet> ParseRoles(const json& doc) {
+  const auto roles = doc.find("roles");
+  if (roles == doc.end() || !roles->is_array()) return Invalid("needs a \"roles\" array");
+  RoleSet result;
+  for (const auto& role : *roles) {
+    if (!role.is_string()) return Invalid("\"roles\" must hold strings");
+    if (!IsKnownRole(role.get_ref<const std::string&>())) {
+      return Invalid(absl::StrCat("role \"", role.get<std::string>(), "\" is not a KAM role"));
+    }
+    result.insert(role.get<std::string>());
+  }
+  return result;
+}
+
+absl::StatusOr<RoleSet> ParseEntry(const std::string& method, const json& entry,
+                                   const RoleSet& roles) {
+  if (!entry.is_array()) return Invalid(absl::StrCat("entry for ", method, " must be an array"));
+  RoleSet allowed;
+  for (const auto& role : entry) {
+    if (!role.is_string() || roles.count(role.get_ref<const std::string&>()) == 0) {
+      return Invalid(absl::StrCat("entry for ", method, " names unknown role ", role.dump()));
+    }
+    allowed.insert(role.get<std::string>());
+  }
+  return allowed;
+}
+
+}  // namespace
+
+absl::StatusOr<Policy> Policy::Parse(std::string_view text, const Services& services) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return Invalid(absl::StrCat("is not valid JSON: ", e.what()));
+  }
+  if (!doc.is_object()) return Invalid("must be a JSON object");
+  for (const auto& [key, value] : doc.items()) {
+    if (key != "roles" && key != "methods") return Invalid(absl::StrCat("has unknown key ", key));
+  }
+  absl::StatusOr<RoleSet> roles = ParseRoles(doc);
+  if (!roles.ok()) return roles.status();
+  const auto methods = doc.find("methods");
+  if (methods == doc.end() || !methods->is_object()) return Invalid("needs a \"methods\" object");
+
+  const std::vector<std::string> paths = MethodPaths(services);
+  Policy policy;
+  for (const auto& [method, entry] : methods->items()) {
+    if (std::find(paths.begin(), paths.end(), method) == paths.end()) {
+      return Invalid(absl::StrCat("names unknown method ", method));
+    }
+    absl::StatusOr<RoleSet> allowed = ParseEntry(method, entry, *roles);
+    if (!allowed.ok()) return allowed.status();
+    policy.allowed_[method] = *std::move(allowed);
+  }
+  std::vector<std::string> missing;
+  for (const auto& path : paths) {
+    if (policy.allowed_.count(path) == 0) missing.push_back(path);
+  }
+  if (!missing.empty())
+    return Invalid(absl::StrCat("has no entry for ", absl::StrJoin(missing, ", ")));
+  return policy;
+}
+
+absl::StatusOr<Policy> Policy::Load(const std::string& path, const Services& services) {
+  if (path.empty()) return Parse(DefaultPolicyJson(), services);
+  std::ifstream file(path);
+  if (!file) {
+    return absl::InvalidArgumentError(absl::StrCat("policy file ", path, ": cannot be read"));
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  absl::StatusOr<Policy> policy = Parse(text.str(), services);
+  if (!policy.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy file ", path, ": ", policy.status().message()));
+  }
+  return policy;
+}
+
+absl::Status Policy::Check(std::string_view full_method, const Principal& principal) const {
+  const auto entry = allowed_.find(full_method);
+  if (entry != allowed_.end()) {
+    for (const auto& role : principal.roles) {
+      if (entry->second.count(role) > 0) return absl::OkStatus();
+    }
+  }
+  return absl::PermissionDeniedError("role not permitted to call " + std::string(full_method));
+}
+
+std::vector<std::string> Policy::Methods() const {
+  std::vector<std::string> methods;
+  for (const auto& [method, roles] : allowed_) methods.push_back(method);
+  return methods;
+}
+
+}  // namespace kam::gateway

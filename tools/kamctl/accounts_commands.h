@@ -1,0 +1,13 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "tools/kamctl/client.h"
+
+namespace kam::kamctl {
+
+// Adds `accounts create|get|list|update|archive`, which call kam.accounts.v1.AccountService
+// through the gateway. The subcommand given sets `*action`.
+void AddAccountCommands(CLI::App& app, const Options& options, Action* action);
+
+}  // namespace kam::kamctl

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+#include <grpcpp/grpcpp.h>
+
+#include "tools/kamctl/output.h"
+
+namespace kam::kamctl {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRpcError = 1;
+inline constexpr int kExitUsage = 2;
+
+// The options every command shares.
+struct Options {
+  std::string addr = "127.0.0.1:50051";
+  std::string token;
+  bool json = false;
+  double timeout_seconds = 10;
+};
+
+// What the chosen subcommand does once the command line has been parsed; returns the exit
+// code. Subcommands set it from their CLI11 callback.
+using Action = std::function<int()>;
+
+// A plaintext channel to the gateway at options.addr.
+std::shared_ptr<grpc::Channel> Connect(const Options& options);
+
+// Prepares one call: the bearer token (when there is one) and the deadline.
+void PrepareCall(const Options& options, grpc::ClientContext* context);
+
+// Prints "error: <CODE>: <message>" and a hint for the codes a user can act on; returns
+// kExitRpcError.
+int ReportRpcError(const grpc::Status& status);
+
+// Prints "error: <message>"; returns kExitUsage.
+int UsageError(std::string_view message);
+
+// Prints the response as JSON (--json) or with `print`, or reports the failed call.
+template <typename Response, typename Print>
+int Show(const Options& options, const grpc::Status& status, const Response& response,
+         Print print) {
+  if (!status.ok()) return ReportRpcError(status);
+  if (options.json) {
+    PrintJson(response);
+  } else {
+    print(response);
+  }
+  return kExitOk;
+}
+
+// CLI11 checks with messages a user can act on (CLI11's own print a range of 300 digits).
+CLI::Validator PositiveNumber();
+CLI::Validator NonNegativeNumber();
+// One unary call with PrepareCall's token and deadline.
+template <typename Stub, typename Request, typename Response>
+grpc::Status Call(const Options& options, Stub& stub,
+                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                  const Request& request, Response* response) {
+  grpc::ClientContext context;
+  PrepareCall(options, &context);
+  return (stub.*method)(&context, request, response);
+}
+
+// One page of a List method, or with `all` that page and every one after it, gathered into
+// `*response`.
+template <typename Stub, typename Request, typename Response>
+grpc::Status FetchPages(const Options& options, Stub& stub, bool all,
+                        grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                     Response*),
+                        Request request, Response* response) {
+  while (true) {
+    Response page;
+    grpc::Status status = Call(options, stub, method, request, &page);
+    if (!status.ok()) return status;
+    response->MergeFrom(page);  // appends the items
+    response->set_next_page_token(page.next_page_token());
+    if (!all || page.next_page_token().empty()) return grpc::Status::OK;
+    request.set_page_token(page.next_page_token());
+  }
+}
+
+// Show for a mutating call. When the outcome is unknown (the call may have been applied),
+// also tells how to retry without applying it twice.
+template <typename Response, typename Print>
+int ShowMutation(const Options& options, const std::string& request_id, const grpc::Status& status,
+                 const Response& response, Print print) {
+  const int exit_code = Show(options, status, response, print);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    std::cerr << "to retry safely, repeat the command with --request-id " << request_id << '\n';
+  }
+  return exit_code;
+}
+
+// A CLI11 check that accepts the labels of `type` (see EnumLabel) and lists them otherwise.
+CLI::Validator EnumValidator(const google::protobuf::EnumDescriptor* type);
+
+}  // namespace kam::kamctl

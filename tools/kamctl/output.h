@@ -1,0 +1,48 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+
+namespace kam::kamctl {
+
+// Terminal columns `utf8` takes: East Asian wide characters (CJK, fullwidth forms) take two,
+// so that tables with Chinese names stay aligned.
+size_t DisplayWidth(std::string_view utf8);
+
+// Server text with control characters replaced, so a stored name cannot move the cursor,
+// break a table row or send escape sequences to the terminal.
+std::string Printable(std::string_view text);
+
+// Aligned columns under an upper-case header; empty cells show as "-".
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows);
+
+// "key: value" lines with the values aligned.
+void PrintFields(const std::vector<std::pair<std::string, std::string>>& fields);
+
+// "next page: --page-token <token>" when there is a next page.
+void PrintNextPage(const std::string& token);
+
+// The message as indented JSON: proto field names, every field (also defaults), enum names.
+void PrintJson(const google::protobuf::Message& message);
+
+// RFC 3339 UTC, or empty when unset.
+std::string FormatTime(const google::protobuf::Timestamp& time);
+
+// Enum values as kamctl shows and takes them: the value name without the enum's prefix, in
+// lower case ("ordinary_company"); single letters keep their case ("A"), as grades do.
+// UNSPECIFIED shows as empty.
+std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int number);
+// Case-insensitive lookup of a label; nullptr for unknown text and for UNSPECIFIED.
+const google::protobuf::EnumValueDescriptor* FindEnumValue(
+    const google::protobuf::EnumDescriptor* type, std::string_view label);
+// Every accepted label, comma-separated, for help and error messages.
+std::string EnumChoices(const google::protobuf::EnumDescriptor* type);
+
+}  // namespace kam::kamctl
