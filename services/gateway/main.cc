@@ -26,27 +26,25 @@ int main(int argc, char** argv) {
   settings.ParseOrExit(argc, argv);
   options.identity_key = server_settings.identity_key;
 
-  const std::vector<std::string> forwarded = {kam::accounts::v1::AccountService::service_full_name()};
-  std::vector<std::string> described = forwarded;
-  described.push_back(kam::gateway::v1::GatewayService::service_full_name());
-  kam::gateway::Policy::Services descriptors;
-  for (const std::string& name : described) {
-    descriptors.push_back(
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
-  }
-  absl::StatusOr<kam::gateway::Policy> policy = kam::gateway::Policy::Load(policy_file, descriptors);
+  // Taken from generated messages, which also makes the linker keep every descriptor.
+  const kam::gateway::Policy::Services forwarded = {
+      kam::accounts::v1::Account::descriptor()->file()->FindServiceByName("AccountService")};
+  kam::gateway::Policy::Services described = forwarded;
+  described.push_back(
+      kam::gateway::v1::WhoAmIRequest::descriptor()->file()->FindServiceByName("GatewayService"));
+  absl::StatusOr<kam::gateway::Policy> policy = kam::gateway::Policy::Load(policy_file, described);
   if (!policy.ok()) {
     std::cerr << "kam-gateway: --policy-file (KAM_POLICY_FILE): " << policy.status().message()
               << std::endl;
     return 2;
   }
   kam::gateway::Forwarder forwarder(options, &*policy);
-  forwarder.AddRoute(forwarded.front(), accounts_address);
+  forwarder.AddRoute(forwarded.front()->full_name(), accounts_address);
   kam::gateway::GatewayServiceImpl gateway_service(options.verifier, &*policy);
 
   kam::ServerRunner runner("gateway", server_settings);
   runner.AddService(&gateway_service, kam::gateway::v1::GatewayService::service_full_name());
-  runner.AddGenericService(&forwarder, forwarded);
+  runner.AddGenericService(&forwarder, {forwarded.front()->full_name()});
   if (absl::Status s = runner.Run(); !s.ok()) {
     std::cerr << "kam-gateway: " << s.message() << std::endl;
     return 1;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <utility>
 
@@ -138,6 +139,9 @@ absl::Status MariaDbServer::Launch() {
       "--max-connections=300",
   };
   if (RunningAsRoot()) args.push_back("--user=root");
+  // The log is appended across restarts; the marker shows where this start begins.
+  std::ofstream(log_path(), std::ios::app)
+      << "=== test harness: starting mariadbd on port " << port_ << " ===\n";
   absl::StatusOr<std::unique_ptr<ChildProcess>> process =
       ChildProcess::Spawn("mariadbd", args, {}, log_path());
   if (!process.ok()) return process.status();

@@ -195,7 +195,9 @@ int ServeOnce(const std::string& response, std::thread& server) {
   server = std::thread([listener, response] {
     int conn = accept(listener, nullptr, nullptr);
     char buf[1024];
-    if (recv(conn, buf, sizeof(buf), 0) > 0) send(conn, response.data(), response.size(), 0);
+    if (recv(conn, buf, sizeof(buf), 0) > 0) {
+      send(conn, response.data(), response.size(), MSG_NOSIGNAL);
+    }
     close(conn);
     close(listener);
   });
