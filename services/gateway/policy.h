@@ -27,7 +27,7 @@ class Policy {
 
   // INVALID_ARGUMENT naming the problem: malformed JSON, a method that is not a method of
   // `services`, a role that is not in the policy's "roles" list or not a KAM role, or a
-  // method of `services` that has no entry.
+  // method of `services` that has no entry. `services` must not hold nullptr.
   static absl::StatusOr<Policy> Parse(std::string_view json, const Services& services);
   // Parses the file at `path`, or DefaultPolicyJson() when `path` is empty. Errors as
   // Parse, prefixed with the path; INVALID_ARGUMENT also when the file cannot be read.

@@ -1,0 +1,77 @@
+#include "services/common/call_observer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "kam/accounts/v1/accounts.grpc.pb.h"
+
+namespace kam {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const google::protobuf::ServiceDescriptor& AccountService() {
+  return *accounts::v1::Account::descriptor()->file()->FindServiceByName("AccountService");
+}
+
+std::string Scrape(prometheus::Registry& registry) {
+  return prometheus::TextSerializer().Serialize(registry.Collect());
+}
+
+TEST(SplitFullMethod, SplitsServiceAndMethod) {
+  EXPECT_EQ(SplitFullMethod("/kam.accounts.v1.AccountService/GetAccount"),
+            std::make_pair(std::string("kam.accounts.v1.AccountService"),
+                           std::string("GetAccount")));
+  EXPECT_EQ(SplitFullMethod("garbage").second, "");
+}
+
+TEST(GrpcTypeLabel, UnaryMethodsAreUnary) {
+  EXPECT_EQ(GrpcTypeLabel(*AccountService().FindMethodByName("ListAccounts")), "unary");
+}
+
+TEST(GrpcServerMetrics, PreCreatesEveryMethodAndCodeAtZero) {
+  prometheus::Registry registry;
+  GrpcServerMetrics metrics(registry);
+  metrics.PreCreate(AccountService());
+  const std::string text = Scrape(registry);
+  for (int i = 0; i < AccountService().method_count(); ++i) {
+    const std::string method = AccountService().method(i)->name();
+    EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"Unavailable\",grpc_method=\"" +
+                                method + "\",grpc_service=\"kam.accounts.v1.AccountService\","
+                                         "grpc_type=\"unary\"} 0"));
+    EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_method=\"" + method + "\""));
+  }
+}
+
+TEST(GrpcServerMetrics, CountsHandledCallsWithCamelCaseCode) {
+  prometheus::Registry registry;
+  GrpcServerMetrics metrics(registry);
+  metrics.Started("/kam.accounts.v1.AccountService/GetAccount");
+  metrics.Handled("/kam.accounts.v1.AccountService/GetAccount",
+                  grpc::StatusCode::PERMISSION_DENIED, 0.002);
+  const std::string text = Scrape(registry);
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"PermissionDenied\","
+                              "grpc_method=\"GetAccount\",grpc_service=\"kam.accounts.v1."
+                              "AccountService\",grpc_type=\"unary\"} 1"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_count{grpc_method=\"GetAccount\","
+                              "grpc_service=\"kam.accounts.v1.AccountService\","
+                              "grpc_type=\"unary\"} 1"));
+}
+
+TEST(GrpcServerMetrics, InventedMethodNamesCannotMintSeries) {
+  prometheus::Registry registry;
+  GrpcServerMetrics metrics(registry);
+  metrics.Handled("/evil.Service/Method1", grpc::StatusCode::UNIMPLEMENTED, 0.001);
+  metrics.Handled("/evil.Service/Method2", grpc::StatusCode::UNIMPLEMENTED, 0.001);
+  const std::string text = Scrape(registry);
+  EXPECT_THAT(text, Not(HasSubstr("evil")));
+  EXPECT_THAT(text, HasSubstr("grpc_method=\"unknown\",grpc_service=\"unknown\""));
+  EXPECT_THAT(text, HasSubstr("grpc_code=\"Unimplemented\",grpc_method=\"unknown\","
+                              "grpc_service=\"unknown\",grpc_type=\"unary\"} 2"));
+}
+
+}  // namespace
+}  // namespace kam
