@@ -1,0 +1,71 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "tests/support/mariadb_server.h"
+#include "tests/support/process.h"
+
+namespace kam::e2e {
+
+// One service process of the suite and where to reach it.
+struct ServiceProcess {
+  std::string name;    // "accounts", ...
+  std::string schema;  // kam_<name> for the services that own one, "" for the gateway
+  int grpc_port = 0;
+  int metrics_port = 0;
+  std::string log_path;
+  std::unique_ptr<test_support::ChildProcess> process;
+
+  std::string address() const;
+};
+
+// The whole KAM Suite for one test binary: a private MariaDB and the four service
+// processes (accounts, complaints, analytics, gateway), started once before the first test
+// and shut down with SIGTERM after the last, which must end each one with exit code 0.
+class KamStack : public ::testing::Environment {
+ public:
+  static constexpr absl::Duration kDrainGrace = absl::Seconds(5);
+
+  // The one stack of this binary; valid while tests run.
+  static KamStack& Get();
+
+  void SetUp() override;
+  void TearDown() override;
+
+  test_support::MariaDbServer& db() { return *db_; }
+  const ServiceProcess& service(const std::string& name) const;
+  // accounts, complaints and analytics: the services whose readiness follows the database.
+  std::vector<const ServiceProcess*> DatabaseServices() const;
+  const std::vector<ServiceProcess>& services() const { return services_; }
+
+  const std::string& jwt_secret() const { return jwt_secret_; }
+  const std::string& jwt_secret_file() const { return jwt_secret_file_; }
+  const std::string& identity_key() const { return identity_key_; }
+  static constexpr char kIssuer[] = "kam-e2e";
+  static constexpr char kAudience[] = "kam-suite-e2e";
+
+  // The last lines of every service's log and of the database's, for failure messages.
+  std::string LogTails() const;
+
+ private:
+  absl::Status StartDatabase();
+  absl::Status StartService(ServiceProcess& service, std::map<std::string, std::string> env);
+  absl::Status WaitUntilServing();
+  std::string WriteSecret(const std::string& name, const std::string& value);
+
+  std::string dir_;
+  std::string jwt_secret_ = "e2e-jwt-secret-0123456789abcdef";
+  std::string jwt_secret_file_;
+  std::string identity_key_ = "e2e-identity-key-fedcba9876543210";
+  std::unique_ptr<test_support::MariaDbServer> db_;
+  std::vector<ServiceProcess> services_;
+};
+
+}  // namespace kam::e2e
