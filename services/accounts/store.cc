@@ -39,12 +39,21 @@ nlohmann::json TimeJson(absl::Time t) { return absl::ToUnixMicros(t); }
 absl::Time TimeFromJson(const nlohmann::json& j) { return absl::FromUnixMicros(j.get<int64_t>()); }
 
 nlohmann::json ToJson(const Account& a) {
-  nlohmann::json j = {
-      {"id", a.id}, {"name", a.name}, {"registration_number", a.registration_number},
-      {"nature", a.nature}, {"industry", a.industry}, {"region", a.region}, {"scale", a.scale},
-      {"lifecycle_stage", a.lifecycle_stage}, {"status", a.status}, {"tier", a.tier},
-      {"owner_id", a.owner_id}, {"archived", a.archived}, {"version", a.version},
-      {"create_time", TimeJson(a.create_time)}, {"update_time", TimeJson(a.update_time)}};
+  nlohmann::json j = {{"id", a.id},
+                      {"name", a.name},
+                      {"registration_number", a.registration_number},
+                      {"nature", a.nature},
+                      {"industry", a.industry},
+                      {"region", a.region},
+                      {"scale", a.scale},
+                      {"lifecycle_stage", a.lifecycle_stage},
+                      {"status", a.status},
+                      {"tier", a.tier},
+                      {"owner_id", a.owner_id},
+                      {"archived", a.archived},
+                      {"version", a.version},
+                      {"create_time", TimeJson(a.create_time)},
+                      {"update_time", TimeJson(a.update_time)}};
   j["archive_time"] = a.archive_time ? TimeJson(*a.archive_time) : nlohmann::json();
   return j;
 }
@@ -71,8 +80,13 @@ Account AccountFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json ToJson(const Contact& c) {
-  return {{"id", c.id}, {"account_id", c.account_id}, {"name", c.name}, {"title", c.title},
-          {"phone", c.phone}, {"email", c.email}, {"buying_role", c.buying_role},
+  return {{"id", c.id},
+          {"account_id", c.account_id},
+          {"name", c.name},
+          {"title", c.title},
+          {"phone", c.phone},
+          {"email", c.email},
+          {"buying_role", c.buying_role},
           {"create_time", TimeJson(c.create_time)}};
 }
 
@@ -145,11 +159,10 @@ std::optional<Account> SelectAccount(DbConnection& db, int64_t id, bool lock) {
   return ReadAccount(*row);
 }
 
-void Record(DbConnection& db, const Mutation& m, const std::string& action,
-            const std::string& type, const std::string& id, const nlohmann::json& before,
-            const nlohmann::json& after) {
-  WriteAudit(db, {m.actor, type + "." + action, type, id, m.trace_id, m.now, before.dump(),
-                  after.dump()});
+void Record(DbConnection& db, const Mutation& m, const std::string& action, const std::string& type,
+            const std::string& id, const nlohmann::json& before, const nlohmann::json& after) {
+  WriteAudit(
+      db, {m.actor, type + "." + action, type, id, m.trace_id, m.now, before.dump(), after.dump()});
   WriteOutbox(db, {type + "." + action, type, id, after.dump(), m.now});
 }
 
@@ -167,18 +180,36 @@ absl::Status NotFound(int64_t id) {
   return absl::NotFoundError(absl::StrCat("account ", id, " not found"));
 }
 
+Account FromJson(const nlohmann::json& j, const Account*) { return AccountFromJson(j); }
+Contact FromJson(const nlohmann::json& j, const Contact*) { return ContactFromJson(j); }
+
 }  // namespace
 
-absl::StatusOr<Account> AccountStore::Create(const Mutation& m, const Account& account) {
-  Account created;
-  absl::Status status = InTransaction(pool_, "account.create", [&](DbConnection& db) {
+template <typename T>
+absl::StatusOr<T> AccountStore::Idempotent(
+    const Mutation& m, const char* context,
+    const std::function<absl::StatusOr<T>(DbConnection&)>& effect) {
+  T result;
+  absl::Status status = InTransaction(pool_, context, [&](DbConnection& db) -> absl::Status {
     absl::StatusOr<std::optional<std::string>> replay =
         ClaimRequest(db, m.actor, m.request_id, m.fingerprint);
     if (!replay.ok()) return replay.status();
     if (*replay) {
-      created = AccountFromJson(nlohmann::json::parse(**replay));
+      result = FromJson(nlohmann::json::parse(**replay), static_cast<const T*>(nullptr));
       return absl::OkStatus();
     }
+    absl::StatusOr<T> done = effect(db);
+    if (!done.ok()) return done.status();
+    result = *std::move(done);
+    RecordResponse(db, m.actor, m.request_id, ToJson(result).dump());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<Account> AccountStore::Create(const Mutation& m, const Account& account) {
+  return Idempotent<Account>(m, "account.create", [&](DbConnection& db) -> absl::StatusOr<Account> {
     sql::PreparedStatement& insert = db.Prepare(kInsertAccount);
     BindAll(insert, {account.name, account.registration_number, Enum(account.nature),
                      account.industry, account.region, Enum(account.scale),
@@ -191,15 +222,11 @@ absl::StatusOr<Account> AccountStore::Create(const Mutation& m, const Account& a
       return absl::AlreadyExistsError(
           "account.registration_number: another account has this registration number");
     }
-    created = account;
+    Account created = account;
     created.id = LastInsertId(db);
-    const nlohmann::json after = ToJson(created);
-    Record(db, m, "created", "account", absl::StrCat(created.id), nullptr, after);
-    RecordResponse(db, m.actor, m.request_id, after.dump());
-    return absl::OkStatus();
+    Record(db, m, "created", "account", absl::StrCat(created.id), nullptr, ToJson(created));
+    return created;
   });
-  if (!status.ok()) return status;
-  return created;
 }
 
 absl::StatusOr<Account> AccountStore::Get(int64_t id) {
@@ -250,67 +277,41 @@ absl::StatusOr<Page<Account>> AccountStore::List(const AccountFilter& filter, in
 
 absl::StatusOr<Account> AccountStore::Update(const Mutation& m, int64_t id,
                                              const std::string& action, const Change& change) {
-  Account updated;
-  absl::Status status = InTransaction(pool_, "account.update", [&](DbConnection& db) {
-    absl::StatusOr<std::optional<std::string>> replay =
-        ClaimRequest(db, m.actor, m.request_id, m.fingerprint);
-    if (!replay.ok()) return replay.status();
-    if (*replay) {
-      updated = AccountFromJson(nlohmann::json::parse(**replay));
-      return absl::OkStatus();
-    }
+  return Idempotent<Account>(m, "account.update", [&](DbConnection& db) -> absl::StatusOr<Account> {
     std::optional<Account> current = SelectAccount(db, id, /*lock=*/true);
     if (!current) return NotFound(id);
-    absl::StatusOr<Account> next = change(*current);
-    if (!next.ok()) return next.status();
-    updated = *std::move(next);
+    absl::StatusOr<Account> updated = change(*current);
+    if (!updated.ok()) return updated.status();
     sql::PreparedStatement& write = db.Prepare(kUpdateAccount);
-    BindAll(write, {updated.name, Enum(updated.nature), updated.industry, updated.region,
-                    Enum(updated.scale), Enum(updated.lifecycle_stage), Enum(updated.status),
-                    Enum(updated.tier), updated.owner_id, updated.archived, updated.version,
-                    updated.update_time,
-                    updated.archive_time ? SqlParam(*updated.archive_time) : SqlParam(SqlNull{}),
-                    id});
+    BindAll(write,
+            {updated->name, Enum(updated->nature), updated->industry, updated->region,
+             Enum(updated->scale), Enum(updated->lifecycle_stage), Enum(updated->status),
+             Enum(updated->tier), updated->owner_id, updated->archived, updated->version,
+             updated->update_time,
+             updated->archive_time ? SqlParam(*updated->archive_time) : SqlParam(SqlNull{}), id});
     write.executeUpdate();
-    const nlohmann::json after = ToJson(updated);
-    Record(db, m, action, "account", absl::StrCat(id), ToJson(*current), after);
-    RecordResponse(db, m.actor, m.request_id, after.dump());
-    return absl::OkStatus();
+    Record(db, m, action, "account", absl::StrCat(id), ToJson(*current), ToJson(*updated));
+    return updated;
   });
-  if (!status.ok()) return status;
-  return updated;
 }
 
 absl::StatusOr<Contact> AccountStore::CreateContact(const Mutation& m, int64_t account_id,
                                                     const ContactRule& decide) {
-  Contact created;
-  absl::Status status = InTransaction(pool_, "contact.create", [&](DbConnection& db) {
-    absl::StatusOr<std::optional<std::string>> replay =
-        ClaimRequest(db, m.actor, m.request_id, m.fingerprint);
-    if (!replay.ok()) return replay.status();
-    if (*replay) {
-      created = ContactFromJson(nlohmann::json::parse(**replay));
-      return absl::OkStatus();
-    }
+  return Idempotent<Contact>(m, "contact.create", [&](DbConnection& db) -> absl::StatusOr<Contact> {
     // Locked so that the account cannot be archived while the contact is added.
     std::optional<Account> account = SelectAccount(db, account_id, /*lock=*/true);
     if (!account) return NotFound(account_id);
-    absl::StatusOr<Contact> contact = decide(*account);
-    if (!contact.ok()) return contact.status();
-    created = *std::move(contact);
-    created.account_id = account_id;
+    absl::StatusOr<Contact> created = decide(*account);
+    if (!created.ok()) return created.status();
+    created->account_id = account_id;
     sql::PreparedStatement& insert = db.Prepare(kInsertContact);
-    BindAll(insert, {account_id, created.name, created.title, created.phone, created.email,
-                     Enum(created.buying_role), created.create_time});
+    BindAll(insert, {account_id, created->name, created->title, created->phone, created->email,
+                     Enum(created->buying_role), created->create_time});
     insert.executeUpdate();
-    created.id = LastInsertId(db);
-    const nlohmann::json after = ToJson(created);
-    Record(db, m, "created", "contact", absl::StrCat(created.id), nullptr, after);
-    RecordResponse(db, m.actor, m.request_id, after.dump());
-    return absl::OkStatus();
+    created->id = LastInsertId(db);
+    Record(db, m, "created", "contact", absl::StrCat(created->id), nullptr, ToJson(*created));
+    return created;
   });
-  if (!status.ok()) return status;
-  return created;
 }
 
 absl::StatusOr<Page<Contact>> AccountStore::ListContacts(int64_t account_id, int64_t after_id,

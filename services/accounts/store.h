@@ -53,6 +53,13 @@ class AccountStore {
   absl::StatusOr<Page<Contact>> ListContacts(int64_t account_id, int64_t after_id, int page_size);
 
  private:
+  // Runs `effect` in a transaction at most once per (actor, request_id): a retry gets the
+  // first result back from the idempotency record; a reused id for another request is
+  // INVALID_ARGUMENT.
+  template <typename T>
+  absl::StatusOr<T> Idempotent(const Mutation& m, const char* context,
+                               const std::function<absl::StatusOr<T>(DbConnection&)>& effect);
+
   DbPool& pool_;
 };
 

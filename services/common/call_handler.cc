@@ -83,7 +83,14 @@ grpc::ServerUnaryReactor* CallHandler::Run(grpc::CallbackServerContext* context,
       return;
     }
     call.now = absl::Now();
-    reactor->Finish(ToGrpcStatus(body(call)));
+    absl::Status status;
+    try {
+      status = body(call);
+    } catch (const std::exception& e) {
+      // A bug must cost one call, not the process and every call in flight.
+      status = absl::InternalError(e.what());
+    }
+    reactor->Finish(ToGrpcStatus(status));
   };
   if (!workers_->Submit(std::move(task))) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry"));

@@ -71,6 +71,14 @@ class CallObserver : public grpc::experimental::Interceptor {
         request_id_.assign(it->second.data(), it->second.size());
       }
     }
+    // The gateway assigns the id (when the caller sent none or an unusable one) and returns it
+    // in the initial metadata: log the id the caller gets back.
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      auto* metadata = methods->GetSendInitialMetadata();
+      if (auto it = metadata->find(kRequestIdHeader); it != metadata->end()) {
+        request_id_ = it->second;
+      }
+    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       Finished(methods->GetSendStatus());
     }

@@ -33,6 +33,16 @@ void Execute(sql::Connection& connection, const char* statement) {
   stmt->execute(statement);
 }
 
+// Ends the open transaction so the connection can return to the pool; one that cannot roll
+// back is dropped instead, and the server rolls back when its session ends.
+void RollBackOrDrop(DbConnection& db) {
+  try {
+    Execute(db.raw(), "ROLLBACK");
+  } catch (const sql::SQLException&) {
+    db.MarkBroken();
+  }
+}
+
 }  // namespace
 
 struct DbPool::Metrics {
@@ -182,8 +192,11 @@ bool DbPool::Reachable() {
       if (!connection.ok()) return false;
       probe_ = *std::move(connection);
     }
-    Execute(*probe_, "SELECT 1");
-    return true;
+    // The result must be read and freed: one left pending puts the connection out of sync
+    // (CR_COMMANDS_OUT_OF_SYNC), which failed every second probe and made readiness flap.
+    std::unique_ptr<sql::Statement> stmt(probe_->createStatement());
+    std::unique_ptr<sql::ResultSet> result(stmt->executeQuery("SELECT 1"));
+    return result->next();
   } catch (const sql::SQLException&) {
     probe_.reset();
     return false;
@@ -246,17 +259,19 @@ absl::Status InTransaction(DbPool& pool, std::string_view context,
       if (IsConnectionError(e)) {
         db->MarkBroken();
       } else {
-        try {
-          Execute(db->raw(), "ROLLBACK");
-        } catch (const sql::SQLException&) {
-          db->MarkBroken();
-        }
+        RollBackOrDrop(*db);
       }
       // Repeating is safe: mutating bodies claim their request_id in the same transaction,
       // so a commit that did land before the connection broke is found, not redone.
       const bool retry = IsRetryableConflict(e) || (IsConnectionError(e) && attempt == 1);
       if (retry && attempt < kMaxAttempts) continue;
       return MapSqlError(e, context);
+    } catch (const std::exception& e) {
+      // A bug in the body. Never pool a connection mid-transaction: the next caller's
+      // START TRANSACTION would commit this body's half-done writes.
+      RollBackOrDrop(*db);
+      return absl::InternalError(absl::StrCat("unexpected exception in ", std::string(context),
+                                              ": ", e.what()));
     }
   }
 }

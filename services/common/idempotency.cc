@@ -14,9 +14,11 @@ constexpr int kDuplicateEntry = 1062;
 constexpr char kInsertKey[] =
     "INSERT INTO idempotency_keys (actor, request_id, fingerprint, created_at) "
     "VALUES (?, ?, ?, UTC_TIMESTAMP(6))";
+// A shared lock: the failed duplicate INSERT already holds one, and several concurrent
+// duplicates each upgrading theirs to exclusive (FOR UPDATE) deadlock one another.
 constexpr char kSelectKey[] =
     "SELECT fingerprint, response FROM idempotency_keys "
-    "WHERE actor = ? AND request_id = ? FOR UPDATE";
+    "WHERE actor = ? AND request_id = ? LOCK IN SHARE MODE";
 constexpr char kRecordResponse[] =
     "UPDATE idempotency_keys SET response = ? WHERE actor = ? AND request_id = ?";
 

@@ -18,11 +18,15 @@ std::string& ServiceName() {
 
 void Write(spdlog::level::level_enum level, std::string_view level_name, std::string_view msg,
            const nlohmann::json& fields) {
-  nlohmann::json line = fields.is_object() ? fields : nlohmann::json::object();
-  line["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
-  line["level"] = level_name;
-  line["service"] = ServiceName();
-  line["msg"] = msg;
+  // Ordered so that every line starts with the same four keys, whatever the fields are.
+  nlohmann::ordered_json line = {
+      {"ts", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())},
+      {"level", level_name},
+      {"service", ServiceName()},
+      {"msg", msg}};
+  if (fields.is_object()) {
+    for (const auto& [key, value] : fields.items()) line[key] = value;
+  }
   // Invalid UTF-8 from a client must not throw from inside a log call.
   spdlog::log(level, "{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

@@ -1,31 +1,9 @@
-#include <cstdlib>
-#include <iostream>
-
 #include "embedded_migrations.h"
-#include "services/common/migrations.h"
-#include "services/common/server_runner.h"
+#include "services/common/database_service.h"
 
 // Wiring only. The complaints domain arrives with its own issue; until then the process owns its
 // schema (migrations) and serves health, reflection and metrics.
 int main(int argc, char** argv) {
-  kam::InitProcess("complaints");
-  kam::ServerSettings server_settings;
-  kam::DbSettings db_settings;
-  kam::Settings settings("kam-complaints");
-  settings.AddServer(server_settings, 50062, 9102);
-  settings.AddDatabase(db_settings, "kam_complaints");
-  settings.ParseOrExit(argc, argv);
-
-  kam::ServerRunner runner("complaints", server_settings);
-  kam::DbPool pool(db_settings, &runner.registry());
-  if (absl::Status s = kam::PrepareSchema(pool, kam::complaints::Migrations()); !s.ok()) {
-    std::cerr << "kam-complaints: " << s.message() << std::endl;
-    return 1;
-  }
-  runner.SetReadiness([&pool] { return pool.Reachable(); });
-  if (absl::Status s = runner.Run(); !s.ok()) {
-    std::cerr << "kam-complaints: " << s.message() << std::endl;
-    return 1;
-  }
-  return EXIT_SUCCESS;
+  kam::DatabaseService process("complaints", 50062, 9102, kam::complaints::Migrations(), argc, argv);
+  return process.Run();
 }

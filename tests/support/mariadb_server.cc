@@ -107,6 +107,8 @@ absl::Status MariaDbServer::Initialize() {
   std::vector<std::string> argv = {
       "mariadb-install-db", "--no-defaults", "--auth-root-authentication-method=normal",
       "--skip-test-db", absl::StrCat("--datadir=", data_dir()), "--skip-name-resolve",
+      // Its own tmpdir: two installs sharing /tmp collide on their scratch tables.
+      absl::StrCat("--tmpdir=", dir_),
       // Must match the server's setting; a small redo log keeps the directory at ~35 MB.
       "--innodb-log-file-size=16M"};
   if (RunningAsRoot()) argv.push_back("--user=root");
