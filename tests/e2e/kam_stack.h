@@ -1,13 +1,15 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "tests/support/mariadb_server.h"
 #include "tests/support/process.h"
@@ -56,14 +58,18 @@ class KamStack : public ::testing::Environment {
 
  private:
   absl::Status StartDatabase();
+  // The settings of `service` but its ports; creates its schema and database user.
+  absl::StatusOr<std::map<std::string, std::string>> ServiceEnv(const ServiceProcess& service);
+  // Starts `service` on free ports and waits until it reports SERVING.
   absl::Status StartService(ServiceProcess& service, std::map<std::string, std::string> env);
-  absl::Status WaitUntilServing();
   std::string WriteSecret(const std::string& name, const std::string& value);
 
   std::string dir_;
   std::string jwt_secret_ = "e2e-jwt-secret-0123456789abcdef";
   std::string jwt_secret_file_;
   std::string identity_key_ = "e2e-identity-key-fedcba9876543210";
+  std::string identity_key_file_;
+  std::set<int> used_ports_;
   std::unique_ptr<test_support::MariaDbServer> db_;
   std::vector<ServiceProcess> services_;
 };

@@ -1,0 +1,198 @@
+#include "tests/e2e/kam_stack.h"
+
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "tests/e2e/e2e_client.h"
+
+namespace kam::e2e {
+namespace {
+
+constexpr absl::Duration kStartTimeout = absl::Seconds(30);
+constexpr int kStartAttempts = 3;
+using Health = grpc::health::v1::HealthCheckResponse;
+
+KamStack* g_stack = nullptr;
+
+// The binary each CTest run passes in, e.g. KAM_ACCOUNTS_BIN for "accounts".
+absl::StatusOr<std::string> BinaryOf(const std::string& service) {
+  const std::string variable = absl::StrCat("KAM_", absl::AsciiStrToUpper(service), "_BIN");
+  const char* path = std::getenv(variable.c_str());
+  if (path == nullptr || *path == '\0') {
+    return absl::FailedPreconditionError(
+        absl::StrCat(variable, " is not set; run the suite with ctest -L e2e"));
+  }
+  return std::string(path);
+}
+
+absl::StatusOr<std::string> MakeTempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string path = absl::StrCat(base && *base ? base : "/tmp", "/kam-e2e-XXXXXX");
+  if (mkdtemp(path.data()) == nullptr) return absl::InternalError("mkdtemp failed for " + path);
+  return path;
+}
+
+// Distinct free ports: FreeTcpPort may hand out a port twice in a row.
+int DistinctFreePort(std::set<int>& taken) {
+  int port = test_support::FreeTcpPort();
+  while (!taken.insert(port).second) port = test_support::FreeTcpPort();
+  return port;
+}
+
+bool AnyTestFailed() { return ::testing::UnitTest::GetInstance()->failed_test_count() > 0; }
+
+}  // namespace
+
+std::string ServiceProcess::address() const { return absl::StrCat("127.0.0.1:", grpc_port); }
+
+KamStack& KamStack::Get() { return *g_stack; }
+
+void KamStack::SetUp() {
+  g_stack = this;
+  absl::StatusOr<std::string> dir = MakeTempDir();
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  dir_ = *dir;
+  absl::Status db = StartDatabase();
+  ASSERT_TRUE(db.ok()) << db;
+  jwt_secret_file_ = WriteSecret("jwt_secret", jwt_secret_);
+  identity_key_file_ = WriteSecret("identity_key", identity_key_);
+
+  for (const char* name : {"accounts", "complaints", "analytics", "gateway"}) {
+    ServiceProcess& service = services_.emplace_back();
+    service.name = name;
+    service.schema = service.name == "gateway" ? "" : absl::StrCat("kam_", name);
+    service.log_path = absl::StrCat(dir_, "/", name, ".log");
+    absl::StatusOr<std::map<std::string, std::string>> env = ServiceEnv(service);
+    ASSERT_TRUE(env.ok()) << env.status();
+    absl::Status started = StartService(service, *std::move(env));
+    ASSERT_TRUE(started.ok()) << started << "\n" << LogTails();
+  }
+}
+
+void KamStack::TearDown() {
+  if (AnyTestFailed()) std::cout << LogTails();
+  // The gateway first, as a rollout would: nothing then calls the services while they drain.
+  for (auto it = services_.rbegin(); it != services_.rend(); ++it) {
+    if (it->process == nullptr) continue;
+    absl::Status stopped = it->process->Terminate(kDrainGrace + absl::Seconds(3));
+    EXPECT_TRUE(stopped.ok()) << it->name << " did not shut down cleanly on SIGTERM: " << stopped
+                              << "\n"
+                              << test_support::TailFile(it->log_path);
+  }
+  if (db_ != nullptr) (void)db_->Stop();
+  if (AnyTestFailed() || ::testing::Test::HasFailure()) {
+    std::cout << "e2e: logs kept in " << dir_ << "\n";
+  } else if (!dir_.empty()) {
+    std::filesystem::remove_all(dir_);
+  }
+}
+
+absl::Status KamStack::StartDatabase() {
+  absl::StatusOr<std::unique_ptr<test_support::MariaDbServer>> db =
+      test_support::MariaDbServer::Start();
+  if (!db.ok()) return db.status();
+  db_ = *std::move(db);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, std::string>> KamStack::ServiceEnv(
+    const ServiceProcess& service) {
+  std::map<std::string, std::string> env = {
+      {"KAM_IDENTITY_KEY_FILE", identity_key_file_},
+      {"KAM_DRAIN_GRACE_SECONDS", absl::StrCat(absl::ToInt64Seconds(kDrainGrace))}};
+  if (service.name == "gateway") {
+    env["KAM_JWT_SECRET_FILE"] = jwt_secret_file_;
+    env["KAM_JWT_ISSUER"] = kIssuer;
+    env["KAM_JWT_AUDIENCE"] = kAudience;
+    env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
+  }
+  if (!service.schema.empty()) {
+    const std::string password = absl::StrCat(service.name, "-db-password");
+    if (absl::Status s = db_->CreateSchemaWithUser(service.schema, service.schema, password);
+        !s.ok()) {
+      return s;
+    }
+    env["KAM_DB_HOST"] = db_->host();
+    env["KAM_DB_PORT"] = absl::StrCat(db_->port());
+    env["KAM_DB_USER"] = service.schema;
+    env["KAM_DB_NAME"] = service.schema;
+    env["KAM_DB_PASSWORD_FILE"] = WriteSecret(service.name + "_db_password", password);
+  }
+  return env;
+}
+
+absl::Status KamStack::StartService(ServiceProcess& service,
+                                    std::map<std::string, std::string> env) {
+  absl::StatusOr<std::string> binary = BinaryOf(service.name);
+  if (!binary.ok()) return binary.status();
+  for (int attempt = 1;; ++attempt) {
+    service.grpc_port = DistinctFreePort(used_ports_);
+    service.metrics_port = DistinctFreePort(used_ports_);
+    env["KAM_GRPC_PORT"] = absl::StrCat(service.grpc_port);
+    env["KAM_METRICS_PORT"] = absl::StrCat(service.metrics_port);
+    absl::StatusOr<std::unique_ptr<test_support::ChildProcess>> process =
+        test_support::ChildProcess::Spawn(*binary, {}, env, service.log_path);
+    if (!process.ok()) return process.status();
+    service.process = *std::move(process);
+    const bool serving = Eventually(
+        [&] {
+          return !service.process->Running() ||
+                 HealthStatus(service.address(), "") == Health::SERVING;
+        },
+        kStartTimeout);
+    if (service.process->Running()) {
+      if (serving) return absl::OkStatus();
+      return absl::DeadlineExceededError(
+          absl::StrCat(service.name, " not SERVING within ", absl::FormatDuration(kStartTimeout)));
+    }
+    // Most likely another process took one of its ports meanwhile: try others.
+    if (attempt == kStartAttempts) {
+      return absl::InternalError(absl::StrCat(service.name, " exited during start-up"));
+    }
+  }
+}
+
+const ServiceProcess& KamStack::service(const std::string& name) const {
+  for (const ServiceProcess& service : services_) {
+    if (service.name == name) return service;
+  }
+  std::cerr << "e2e: no service named " << name << "\n";
+  std::abort();
+}
+
+std::vector<const ServiceProcess*> KamStack::DatabaseServices() const {
+  std::vector<const ServiceProcess*> out;
+  for (const ServiceProcess& service : services_) {
+    if (!service.schema.empty()) out.push_back(&service);
+  }
+  return out;
+}
+
+std::string KamStack::LogTails() const {
+  std::string tails;
+  for (const ServiceProcess& service : services_) {
+    absl::StrAppend(&tails, "---- ", service.name, " (", service.log_path, ")\n",
+                    test_support::TailFile(service.log_path, 20));
+  }
+  if (db_ != nullptr) {
+    absl::StrAppend(&tails, "---- mariadb\n", test_support::TailFile(db_->log_path(), 10));
+  }
+  return tails;
+}
+
+std::string KamStack::WriteSecret(const std::string& name, const std::string& value) {
+  std::string path = absl::StrCat(dir_, "/", name);
+  std::ofstream(path) << value << "\n";
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return path;
+}
+
+}  // namespace kam::e2e
