@@ -1,5 +1,6 @@
 // Closed-loop load generator for the accounts slice: N callers, each with one call in
-// flight, for a fixed time; prints one JSON line with throughput and latency percentiles.
+// flight (gRPC callback API, so the client spends little CPU of the shared two cores), for a
+// fixed time; prints one JSON line with throughput and latency percentiles.
 // Through the gateway it sends a bearer token; straight at accounts it signs the identity
 // the way the gateway does, so the two numbers show what the gateway hop costs.
 #include <algorithm>
@@ -16,6 +17,7 @@
 
 #include "absl/time/clock.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "kam/gateway/v1/gateway.grpc.pb.h"
 #include "services/common/identity.h"
 #include "services/common/jwt.h"
 
@@ -26,7 +28,7 @@ namespace v1 = kam::accounts::v1;
 struct Options {
   std::string addr = "127.0.0.1:50051";
   std::string mode = "gateway";  // gateway | direct
-  std::string method = "get";    // get | list | create
+  std::string method = "get";    // get | list | create | whoami (gateway only: no database)
   std::string secret;            // JWT secret (gateway) or identity key (direct)
   int callers = 16;
   double seconds = 10;
@@ -48,41 +50,100 @@ void Authorize(const Options& options, grpc::ClientContext* context) {
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
 }
 
+void FillCreate(const std::string& key, v1::CreateAccountRequest* request) {
+  request->set_request_id("bench-" + key);
+  request->mutable_account()->set_name("Bench account " + key);
+  request->mutable_account()->set_registration_number("BENCH-" + key);
+  request->mutable_account()->set_nature(v1::NATURE_ORDINARY_COMPANY);
+  request->mutable_account()->set_owner_id("bench-manager");
+}
+
 grpc::Status Create(v1::AccountService::Stub& stub, const Options& options, const std::string& key,
                     int64_t* id) {
   grpc::ClientContext context;
   Authorize(options, &context);
   v1::CreateAccountRequest request;
-  request.set_request_id("bench-" + key);
-  request.mutable_account()->set_name("Bench account " + key);
-  request.mutable_account()->set_registration_number("BENCH-" + key);
-  request.mutable_account()->set_nature(v1::NATURE_ORDINARY_COMPANY);
-  request.mutable_account()->set_owner_id("bench-manager");
+  FillCreate(key, &request);
   v1::CreateAccountResponse response;
   grpc::Status status = stub.CreateAccount(&context, request, &response);
   *id = response.account().id();
   return status;
 }
 
-grpc::Status CallOnce(v1::AccountService::Stub& stub, const Options& options, int64_t account_id,
-                      const std::string& key) {
-  grpc::ClientContext context;
-  Authorize(options, &context);
-  if (options.method == "get") {
-    v1::GetAccountRequest request;
-    request.set_account_id(account_id);
-    v1::GetAccountResponse response;
-    return stub.GetAccount(&context, request, &response);
+// One caller: a chain of calls, each issued from the previous one's completion, so that
+// exactly one call per caller is in flight without a client thread per caller.
+class Caller {
+ public:
+  Caller(v1::AccountService::Stub* stub, kam::gateway::v1::GatewayService::Stub* gateway,
+         const Options& options, int64_t account_id,
+         std::string key_prefix, std::atomic<bool>* stop, std::atomic<int>* running)
+      : stub_(stub), gateway_(gateway), options_(options), account_id_(account_id), key_prefix_(std::move(key_prefix)),
+        stop_(stop), running_(running) {}
+
+  void Start() { Next(); }
+  const std::vector<double>& latencies_ms() const { return latencies_ms_; }
+  int64_t errors() const { return errors_; }
+
+ private:
+  struct Call {
+    grpc::ClientContext context;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    v1::GetAccountRequest get;
+    v1::GetAccountResponse got;
+    v1::ListAccountsRequest list;
+    v1::ListAccountsResponse listed;
+    v1::CreateAccountRequest create;
+    v1::CreateAccountResponse created;
+    kam::gateway::v1::WhoAmIRequest whoami;
+    kam::gateway::v1::WhoAmIResponse who;
+  };
+
+  void Next() {
+    if (stop_->load()) {
+      running_->fetch_sub(1);
+      return;
+    }
+    auto* call = new Call;
+    Authorize(options_, &call->context);
+    auto done = [this, call](grpc::Status status) { Done(call, status); };
+    if (options_.method == "get") {
+      call->get.set_account_id(account_id_);
+      stub_->async()->GetAccount(&call->context, &call->get, &call->got, done);
+    } else if (options_.method == "list") {
+      call->list.set_page_size(50);
+      stub_->async()->ListAccounts(&call->context, &call->list, &call->listed, done);
+    } else if (options_.method == "whoami") {
+      gateway_->async()->WhoAmI(&call->context, &call->whoami, &call->who, done);
+    } else {
+      const std::string key = key_prefix_ + std::to_string(++sequence_);
+      FillCreate(key, &call->create);
+      stub_->async()->CreateAccount(&call->context, &call->create, &call->created, done);
+    }
   }
-  if (options.method == "list") {
-    v1::ListAccountsRequest request;
-    request.set_page_size(50);
-    v1::ListAccountsResponse response;
-    return stub.ListAccounts(&context, request, &response);
+
+  void Done(Call* call, const grpc::Status& status) {
+    const std::chrono::duration<double, std::milli> took =
+        std::chrono::steady_clock::now() - call->start;
+    delete call;
+    if (status.ok()) {
+      latencies_ms_.push_back(took.count());
+    } else {
+      ++errors_;
+    }
+    Next();
   }
-  int64_t ignored = 0;
-  return Create(stub, options, key, &ignored);
-}
+
+  v1::AccountService::Stub* stub_;
+  kam::gateway::v1::GatewayService::Stub* gateway_;
+  const Options& options_;
+  int64_t account_id_;
+  std::string key_prefix_;
+  std::atomic<bool>* stop_;
+  std::atomic<int>* running_;
+  int64_t sequence_ = 0;
+  std::vector<double> latencies_ms_;
+  int64_t errors_ = 0;
+};
 
 double Percentile(std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
@@ -97,8 +158,8 @@ int main(int argc, char** argv) {
   app.add_option("--addr", options.addr, "gateway or accounts address");
   app.add_option("--mode", options.mode, "gateway | direct")
       ->check(CLI::IsMember({"gateway", "direct"}));
-  app.add_option("--method", options.method, "get | list | create")
-      ->check(CLI::IsMember({"get", "list", "create"}));
+  app.add_option("--method", options.method, "get | list | create | whoami")
+      ->check(CLI::IsMember({"get", "list", "create", "whoami"}));
   std::string secret_file;
   app.add_option("--secret-file", secret_file, "JWT secret (gateway) or identity key (direct)")
       ->required()
@@ -108,52 +169,47 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   std::getline(std::ifstream(secret_file), options.secret);
 
-  // Each caller gets its own channel (as separate client processes would), so the load is
-  // spread over connections the way a fleet of callers spreads it.
   const std::string run = std::to_string(absl::ToUnixMicros(absl::Now()));
-  auto new_stub = [&] {
+  auto new_channel = [&] {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    return v1::AccountService::NewStub(
-        grpc::CreateCustomChannel(options.addr, grpc::InsecureChannelCredentials(), args));
+    return grpc::CreateCustomChannel(options.addr, grpc::InsecureChannelCredentials(), args);
   };
+  auto new_stub = [&] { return v1::AccountService::NewStub(new_channel()); };
   int64_t account_id = 0;
   if (grpc::Status s = Create(*new_stub(), options, run + "-seed", &account_id); !s.ok()) {
     std::cerr << "seed account: " << s.error_message() << std::endl;
     return 1;
   }
 
-  std::atomic<bool> stop{false};
-  std::vector<std::vector<double>> latencies(options.callers);
-  std::vector<int64_t> errors(options.callers, 0);
-  std::vector<std::thread> callers;
-  for (int i = 0; i < options.callers; ++i) {
-    callers.emplace_back([&, i] {
-      auto stub = new_stub();
-      for (int64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
-        const auto start = std::chrono::steady_clock::now();
-        const grpc::Status status =
-            CallOnce(*stub, options, account_id, run + "-" + std::to_string(i) + "-" +
-                                                     std::to_string(n));
-        const std::chrono::duration<double, std::milli> took =
-            std::chrono::steady_clock::now() - start;
-        if (status.ok()) {
-          latencies[i].push_back(took.count());
-        } else {
-          ++errors[i];
-        }
-      }
-    });
+  // A few connections, as a handful of client processes would open; calls spread over them.
+  constexpr int kChannels = 4;
+  std::vector<std::unique_ptr<v1::AccountService::Stub>> stubs;
+  std::vector<std::unique_ptr<kam::gateway::v1::GatewayService::Stub>> gateways;
+  for (int i = 0; i < kChannels; ++i) {
+    auto channel = new_channel();
+    stubs.push_back(v1::AccountService::NewStub(channel));
+    gateways.push_back(kam::gateway::v1::GatewayService::NewStub(channel));
   }
+  std::atomic<bool> stop{false};
+  std::atomic<int> running{options.callers};
+  std::vector<std::unique_ptr<Caller>> callers;
+  for (int i = 0; i < options.callers; ++i) {
+    callers.push_back(std::make_unique<Caller>(stubs[i % kChannels].get(),
+                                               gateways[i % kChannels].get(), options, account_id,
+                                               run + "-" + std::to_string(i) + "-", &stop,
+                                               &running));
+  }
+  for (auto& caller : callers) caller->Start();
   std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
   stop = true;
-  for (std::thread& caller : callers) caller.join();
+  while (running.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 
   std::vector<double> all;
   int64_t failed = 0;
-  for (int i = 0; i < options.callers; ++i) {
-    all.insert(all.end(), latencies[i].begin(), latencies[i].end());
-    failed += errors[i];
+  for (const auto& caller : callers) {
+    all.insert(all.end(), caller->latencies_ms().begin(), caller->latencies_ms().end());
+    failed += caller->errors();
   }
   std::sort(all.begin(), all.end());
   const nlohmann::ordered_json result = {

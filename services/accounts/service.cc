@@ -8,6 +8,15 @@
 namespace kam::accounts {
 namespace {
 
+// Full method names, as metrics and access logs name them.
+constexpr char kCreateAccount[] = "/kam.accounts.v1.AccountService/CreateAccount";
+constexpr char kGetAccount[] = "/kam.accounts.v1.AccountService/GetAccount";
+constexpr char kListAccounts[] = "/kam.accounts.v1.AccountService/ListAccounts";
+constexpr char kUpdateAccount[] = "/kam.accounts.v1.AccountService/UpdateAccount";
+constexpr char kArchiveAccount[] = "/kam.accounts.v1.AccountService/ArchiveAccount";
+constexpr char kCreateContact[] = "/kam.accounts.v1.AccountService/CreateContact";
+constexpr char kListContacts[] = "/kam.accounts.v1.AccountService/ListContacts";
+
 void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
   const int64_t micros = absl::ToUnixMicros(t);
   out->set_seconds(micros / 1000000);
@@ -115,7 +124,7 @@ absl::StatusOr<Account> AccountServiceImpl::ReadableAccount(const CallContext& c
 grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
     grpc::CallbackServerContext* context, const v1::CreateAccountRequest* request,
     v1::CreateAccountResponse* response) {
-  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+  return handler_.Run(context, kCreateAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     absl::StatusOr<Account> draft = NewAccount(FromProto(request->account()), call.principal,
                                                call.now);
@@ -131,7 +140,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
 grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* context,
                                                          const v1::GetAccountRequest* request,
                                                          v1::GetAccountResponse* response) {
-  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+  return handler_.Run(context, kGetAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<Account> account = ReadableAccount(call, request->account_id());
     if (!account.ok()) return account.status();
@@ -143,7 +152,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerContext* context,
                                                            const v1::ListAccountsRequest* request,
                                                            v1::ListAccountsResponse* response) {
-  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+  return handler_.Run(context, kListAccounts, [=](const CallContext& call) -> absl::Status {
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
     absl::StatusOr<AccountFilter> filter = ScopeFilter(
@@ -165,7 +174,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
 grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(
     grpc::CallbackServerContext* context, const v1::UpdateAccountRequest* request,
     v1::UpdateAccountResponse* response) {
-  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+  return handler_.Run(context, kUpdateAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("account.id", request->account().id()); !s.ok()) return s;
     const Account patch = FromProto(request->account());
@@ -185,7 +194,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(
 grpc::ServerUnaryReactor* AccountServiceImpl::ArchiveAccount(
     grpc::CallbackServerContext* context, const v1::ArchiveAccountRequest* request,
     v1::ArchiveAccountResponse* response) {
-  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+  return handler_.Run(context, kArchiveAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<Account> archived = store_.Update(
@@ -202,7 +211,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ArchiveAccount(
 grpc::ServerUnaryReactor* AccountServiceImpl::CreateContact(
     grpc::CallbackServerContext* context, const v1::CreateContactRequest* request,
     v1::CreateContactResponse* response) {
-  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+  return handler_.Run(context, kCreateContact, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("contact.account_id", request->contact().account_id()); !s.ok()) {
       return s;
@@ -220,7 +229,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateContact(
 grpc::ServerUnaryReactor* AccountServiceImpl::ListContacts(grpc::CallbackServerContext* context,
                                                            const v1::ListContactsRequest* request,
                                                            v1::ListContactsResponse* response) {
-  return handler_.Run(context, [=](const CallContext& call) -> absl::Status {
+  return handler_.Run(context, kListContacts, [=](const CallContext& call) -> absl::Status {
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();

@@ -69,31 +69,37 @@ absl::StatusOr<CallContext> CallHandler::Authenticate(
   return call;
 }
 
-grpc::ServerUnaryReactor* CallHandler::Run(grpc::CallbackServerContext* context, Body body) {
+grpc::ServerUnaryReactor* CallHandler::Run(grpc::CallbackServerContext* context,
+                                           std::string_view full_method, Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto observation = std::make_shared<CallObservation>(metrics_, full_method);
+  observation->set_request_id(MetadataValue(*context, kRequestIdHeader));
+  auto finish = [reactor, observation](const absl::Status& status) {
+    const grpc::Status wire = ToGrpcStatus(status);
+    observation->Finish(wire);
+    reactor->Finish(wire);
+  };
   absl::StatusOr<CallContext> call = Authenticate(*context);
   if (!call.ok()) {
-    reactor->Finish(ToGrpcStatus(call.status()));
+    finish(call.status());
     return reactor;
   }
-  auto task = [context, reactor, body = std::move(body), call = *std::move(call)]() mutable {
+  auto task = [context, finish, body = std::move(body), call = *std::move(call)]() mutable {
     // Work for a caller that has gone away, or whose time is up, is wasted work.
     if (context->IsCancelled() || absl::Now() > call.deadline) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline exceeded"));
+      finish(absl::DeadlineExceededError("deadline exceeded"));
       return;
     }
     call.now = absl::Now();
-    absl::Status status;
     try {
-      status = body(call);
+      finish(body(call));
     } catch (const std::exception& e) {
       // A bug must cost one call, not the process and every call in flight.
-      status = absl::InternalError(e.what());
+      finish(absl::InternalError(e.what()));
     }
-    reactor->Finish(ToGrpcStatus(status));
   };
   if (!workers_->Submit(std::move(task))) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry"));
+    finish(absl::ResourceExhaustedError("server busy, retry"));
   }
   return reactor;
 }

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "services/common/call_observer.h"
 #include "services/common/identity.h"
 
 namespace kam {
@@ -49,20 +50,24 @@ class WorkerPool {
 
 // Runs unary handler bodies: verifies the gateway-signed identity (UNAUTHENTICATED if it
 // does not verify), skips calls already cancelled or past their deadline, runs the body on
-// a worker and finishes the call with its status mapped by ToGrpcStatus.
+// a worker and finishes the call with its status mapped by ToGrpcStatus. Every call is
+// observed (grpc_server_* metrics and one access-log line).
 class CallHandler {
  public:
-  CallHandler(std::string identity_key, WorkerPool* workers)
-      : identity_key_(std::move(identity_key)), workers_(workers) {}
+  CallHandler(std::string identity_key, WorkerPool* workers, const GrpcServerMetrics* metrics)
+      : identity_key_(std::move(identity_key)), workers_(workers), metrics_(*metrics) {}
 
   using Body = std::function<absl::Status(const CallContext&)>;
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Body body);
+  // `full_method` ("/kam.accounts.v1.AccountService/GetAccount") must outlive the call.
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
+                                std::string_view full_method, Body body);
 
  private:
   absl::StatusOr<CallContext> Authenticate(const grpc::CallbackServerContext& context) const;
 
   std::string identity_key_;
   WorkerPool* workers_;
+  const GrpcServerMetrics& metrics_;
 };
 
 }  // namespace kam

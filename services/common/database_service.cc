@@ -28,7 +28,8 @@ DatabaseService::DatabaseService(const std::string& name, int default_grpc_port,
     std::exit(1);
   }
   workers_ = std::make_unique<WorkerPool>(db_settings_.pool_size, kMaxQueuedCalls);
-  handler_ = std::make_unique<CallHandler>(server_settings_.identity_key, workers_.get());
+  handler_ = std::make_unique<CallHandler>(server_settings_.identity_key, workers_.get(),
+                                           &runner_->grpc_metrics());
   runner_->SetReadiness([pool = pool_.get()] { return pool->Reachable(); });
 }
 

@@ -14,7 +14,7 @@
 #include <prometheus/registry.h>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/call_observer.h"
+#include "absl/synchronization/mutex.h"
 #include "services/common/log.h"
 
 namespace kam {
@@ -42,15 +42,12 @@ void SetReadinessStatus(grpc::HealthCheckServiceInterface* health,
 
 }  // namespace
 
-struct ServerRunner::Metrics {
-  explicit Metrics(prometheus::Registry& registry) : grpc(registry) {}
-  GrpcServerMetrics grpc;
-  std::vector<std::string> service_names;
-};
-
 void InitProcess(const std::string& service_name) {
   const sigset_t signals = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Cycle detection on every absl::Mutex (gRPC's locks) is a debugging aid we pay for on
+  // every call otherwise.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   signal(SIGPIPE, SIG_IGN);
   InitLogging(service_name);
 }
@@ -59,7 +56,7 @@ ServerRunner::ServerRunner(std::string service_name, ServerSettings settings)
     : service_name_(std::move(service_name)),
       settings_(std::move(settings)),
       registry_(std::make_shared<prometheus::Registry>()),
-      metrics_(std::make_unique<Metrics>(*registry_)) {}
+      grpc_metrics_(std::make_unique<GrpcServerMetrics>(*registry_)) {}
 
 ServerRunner::~ServerRunner() = default;
 
@@ -77,8 +74,8 @@ void ServerRunner::AddGenericService(grpc::CallbackGenericService* service,
 void ServerRunner::Describe(const std::string& full_name) {
   const auto* descriptor =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(full_name);
-  if (descriptor) metrics_->grpc.PreCreate(*descriptor);
-  metrics_->service_names.push_back(full_name);
+  if (descriptor) grpc_metrics_->PreCreate(*descriptor);
+  service_names_.push_back(full_name);
 }
 
 absl::Status ServerRunner::Run() {
@@ -97,16 +94,13 @@ absl::Status ServerRunner::Run() {
                             grpc::InsecureServerCredentials(), &bound_port);
   builder_.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, kMaxConnectionAgeMs);
   builder_.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, kMaxConnectionAgeGraceMs);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
-  observers.push_back(std::make_unique<CallObserverFactory>(&metrics_->grpc));
-  builder_.experimental().SetInterceptorCreators(std::move(observers));
   std::unique_ptr<grpc::Server> server = builder_.BuildAndStart();
   if (!server || bound_port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on gRPC port ", settings_.grpc_port));
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(kLivenessService, true);
-  SetReadinessStatus(health, metrics_->service_names, readiness_());
+  SetReadinessStatus(health, service_names_, readiness_());
 
   std::mutex mutex;
   std::condition_variable stop_requested;
@@ -117,7 +111,7 @@ absl::Status ServerRunner::Run() {
       lock.unlock();
       const bool ready = readiness_();
       lock.lock();
-      if (!stopping) SetReadinessStatus(health, metrics_->service_names, ready);
+      if (!stopping) SetReadinessStatus(health, service_names_, ready);
     }
   });
   std::thread signal_waiter([&] {
@@ -129,7 +123,7 @@ absl::Status ServerRunner::Run() {
     {
       std::lock_guard<std::mutex> lock(mutex);
       stopping = true;
-      SetReadinessStatus(health, metrics_->service_names, false);
+      SetReadinessStatus(health, service_names_, false);
     }
     stop_requested.notify_all();
     server->Shutdown(std::chrono::system_clock::now() +

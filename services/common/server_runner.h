@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "services/common/call_observer.h"
 #include "services/common/settings.h"
 
 namespace prometheus {
@@ -36,6 +37,8 @@ class ServerRunner {
 
   // The registry served on the metrics port; services add their own families to it.
   prometheus::Registry& registry() { return *registry_; }
+  // The grpc_server_* series; every service added here has its series pre-created.
+  const GrpcServerMetrics& grpc_metrics() const { return *grpc_metrics_; }
 
   // `full_name` is the proto service name ("kam.accounts.v1.AccountService"); its metric
   // series are created at zero and its health status follows readiness.
@@ -51,13 +54,13 @@ class ServerRunner {
   absl::Status Run();
 
  private:
-  struct Metrics;
   void Describe(const std::string& full_name);
   std::string service_name_;
   ServerSettings settings_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
-  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<GrpcServerMetrics> grpc_metrics_;
+  std::vector<std::string> service_names_;
   grpc::ServerBuilder builder_;
   std::function<bool()> readiness_ = [] { return true; };
 };

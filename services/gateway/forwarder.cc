@@ -37,10 +37,13 @@ std::chrono::system_clock::time_point ForwardDeadline(const grpc::ServerContextB
 class ForwardedCall final : public grpc::ServerGenericBidiReactor {
  public:
   ForwardedCall(const Forwarder& forwarder, grpc::GenericCallbackServerContext* context)
-      : forwarder_(forwarder), context_(context) {
+      : forwarder_(forwarder),
+        context_(context),
+        observation_(forwarder.metrics_, context->method()) {
     absl::Status admitted = Admit();
+    observation_.set_request_id(caller_.request_id);
     if (!admitted.ok()) {
-      Finish(ToGrpcStatus(admitted));
+      Complete(ToGrpcStatus(admitted));
       return;
     }
     StartRead(&request_);
@@ -48,7 +51,7 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
+      Complete(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
       return;
     }
     const auto deadline = ForwardDeadline(*context_, forwarder_.options_);
@@ -60,7 +63,7 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
     upstream_.AddMetadata(kRequestIdHeader, caller_.request_id);
     context_->AddInitialMetadata(kRequestIdHeader, caller_.request_id);
     stub_->UnaryCall(&upstream_, context_->method(), grpc::StubOptions(), &request_, &response_,
-                     [this](grpc::Status status) { OnUpstreamDone(std::move(status)); });
+                     [this](const grpc::Status& status) { OnUpstreamDone(status); });
   }
 
   void OnWriteDone(bool /*ok*/) override {}
@@ -86,16 +89,23 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
     return forwarder_.policy_.Check(method, caller_.principal);
   }
 
-  void OnUpstreamDone(grpc::Status status) {
+  void OnUpstreamDone(const grpc::Status& status) {
     if (!status.ok()) {
-      Finish(status);  // the service already chose a safe code and message
+      Complete(status);  // the service already chose a safe code and message
       return;
     }
+    observation_.Finish(status);
     StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  void Complete(const grpc::Status& status) {
+    observation_.Finish(status);
+    Finish(status);
   }
 
   const Forwarder& forwarder_;
   grpc::GenericCallbackServerContext* context_;
+  CallObservation observation_;
   Caller caller_;
   grpc::GenericStub* stub_ = nullptr;
   grpc::ClientContext upstream_;

@@ -8,6 +8,7 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include "absl/time/time.h"
+#include "services/common/call_observer.h"
 #include "services/common/jwt.h"
 #include "services/gateway/policy.h"
 
@@ -27,8 +28,8 @@ struct ForwarderOptions {
 // service, bound the deadline, forward, and relay the response or status.
 class Forwarder final : public grpc::CallbackGenericService {
  public:
-  Forwarder(ForwarderOptions options, const Policy* policy)
-      : options_(std::move(options)), policy_(*policy) {}
+  Forwarder(ForwarderOptions options, const Policy* policy, const GrpcServerMetrics* metrics)
+      : options_(std::move(options)), policy_(*policy), metrics_(*metrics) {}
 
   // Routes every method of `service_full_name` to `address` (round-robin over its resolved
   // addresses).
@@ -41,6 +42,7 @@ class Forwarder final : public grpc::CallbackGenericService {
   friend class ForwardedCall;
   ForwarderOptions options_;
   const Policy& policy_;
+  const GrpcServerMetrics& metrics_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>, std::less<>> routes_;
 };
 

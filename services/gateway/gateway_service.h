@@ -1,6 +1,7 @@
 #pragma once
 
 #include "kam/gateway/v1/gateway.grpc.pb.h"
+#include "services/common/call_observer.h"
 #include "services/common/jwt.h"
 #include "services/gateway/policy.h"
 
@@ -9,8 +10,9 @@ namespace kam::gateway {
 // The gateway's own methods; no database, so they run on gRPC's threads directly.
 class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
  public:
-  GatewayServiceImpl(JwtVerifier verifier, const Policy* policy)
-      : verifier_(std::move(verifier)), policy_(*policy) {}
+  GatewayServiceImpl(JwtVerifier verifier, const Policy* policy,
+                     const GrpcServerMetrics* metrics)
+      : verifier_(std::move(verifier)), policy_(*policy), metrics_(*metrics) {}
 
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
                                    const v1::WhoAmIRequest* request,
@@ -19,6 +21,7 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
  private:
   JwtVerifier verifier_;
   const Policy& policy_;
+  const GrpcServerMetrics& metrics_;
 };
 
 }  // namespace kam::gateway

@@ -38,11 +38,11 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
-  kam::gateway::Forwarder forwarder(options, &*policy);
-  forwarder.AddRoute(forwarded.front()->full_name(), accounts_address);
-  kam::gateway::GatewayServiceImpl gateway_service(options.verifier, &*policy);
-
   kam::ServerRunner runner("gateway", server_settings);
+  kam::gateway::Forwarder forwarder(options, &*policy, &runner.grpc_metrics());
+  forwarder.AddRoute(forwarded.front()->full_name(), accounts_address);
+  kam::gateway::GatewayServiceImpl gateway_service(options.verifier, &*policy,
+                                                   &runner.grpc_metrics());
   runner.AddService(&gateway_service, kam::gateway::v1::GatewayService::service_full_name());
   runner.AddGenericService(&forwarder, {forwarded.front()->full_name()});
   if (absl::Status s = runner.Run(); !s.ok()) {

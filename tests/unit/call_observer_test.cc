@@ -46,12 +46,13 @@ TEST(GrpcServerMetrics, PreCreatesEveryMethodAndCodeAtZero) {
   }
 }
 
-TEST(GrpcServerMetrics, CountsHandledCallsWithCamelCaseCode) {
+TEST(CallObservation, CountsHandledCallsWithCamelCaseCode) {
   prometheus::Registry registry;
   GrpcServerMetrics metrics(registry);
-  metrics.Started("/kam.accounts.v1.AccountService/GetAccount");
-  metrics.Handled("/kam.accounts.v1.AccountService/GetAccount",
-                  grpc::StatusCode::PERMISSION_DENIED, 0.002);
+  metrics.PreCreate(AccountService());
+  CallObservation call(metrics, "/kam.accounts.v1.AccountService/GetAccount");
+  call.Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "no"));
+  call.Finish(grpc::Status::OK);  // a second outcome for the same call is ignored
   const std::string text = Scrape(registry);
   EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"PermissionDenied\","
                               "grpc_method=\"GetAccount\",grpc_service=\"kam.accounts.v1."
@@ -59,13 +60,18 @@ TEST(GrpcServerMetrics, CountsHandledCallsWithCamelCaseCode) {
   EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_count{grpc_method=\"GetAccount\","
                               "grpc_service=\"kam.accounts.v1.AccountService\","
                               "grpc_type=\"unary\"} 1"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetAccount\","
+                              "grpc_service=\"kam.accounts.v1.AccountService\","
+                              "grpc_type=\"unary\"} 0"));
 }
 
-TEST(GrpcServerMetrics, InventedMethodNamesCannotMintSeries) {
+TEST(CallObservation, InventedMethodNamesCannotMintSeries) {
   prometheus::Registry registry;
   GrpcServerMetrics metrics(registry);
-  metrics.Handled("/evil.Service/Method1", grpc::StatusCode::UNIMPLEMENTED, 0.001);
-  metrics.Handled("/evil.Service/Method2", grpc::StatusCode::UNIMPLEMENTED, 0.001);
+  metrics.PreCreate(AccountService());
+  for (const char* method : {"/evil.Service/Method1", "/evil.Service/Method2"}) {
+    CallObservation(metrics, method).Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, ""));
+  }
   const std::string text = Scrape(registry);
   EXPECT_THAT(text, Not(HasSubstr("evil")));
   EXPECT_THAT(text, HasSubstr("grpc_method=\"unknown\",grpc_service=\"unknown\""));
