@@ -3,17 +3,17 @@
 // fixed time; prints one JSON line with throughput and latency percentiles.
 // Through the gateway it sends a bearer token; straight at accounts it signs the identity
 // the way the gateway does, so the two numbers show what the gateway hop costs.
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
@@ -75,10 +75,15 @@ grpc::Status Create(v1::AccountService::Stub& stub, const Options& options, cons
 class Caller {
  public:
   Caller(v1::AccountService::Stub* stub, kam::gateway::v1::GatewayService::Stub* gateway,
-         const Options& options, int64_t account_id,
-         std::string key_prefix, std::atomic<bool>* stop, std::atomic<int>* running)
-      : stub_(stub), gateway_(gateway), options_(options), account_id_(account_id), key_prefix_(std::move(key_prefix)),
-        stop_(stop), running_(running) {}
+         const Options& options, int64_t account_id, std::string key_prefix,
+         std::atomic<bool>* stop, std::atomic<int>* running)
+      : stub_(stub),
+        gateway_(gateway),
+        options_(options),
+        account_id_(account_id),
+        key_prefix_(std::move(key_prefix)),
+        stop_(stop),
+        running_(running) {}
 
   void Start() { Next(); }
   const std::vector<double>& latencies_ms() const { return latencies_ms_; }
@@ -195,10 +200,9 @@ int main(int argc, char** argv) {
   std::atomic<int> running{options.callers};
   std::vector<std::unique_ptr<Caller>> callers;
   for (int i = 0; i < options.callers; ++i) {
-    callers.push_back(std::make_unique<Caller>(stubs[i % kChannels].get(),
-                                               gateways[i % kChannels].get(), options, account_id,
-                                               run + "-" + std::to_string(i) + "-", &stop,
-                                               &running));
+    callers.push_back(
+        std::make_unique<Caller>(stubs[i % kChannels].get(), gateways[i % kChannels].get(), options,
+                                 account_id, run + "-" + std::to_string(i) + "-", &stop, &running));
   }
   for (auto& caller : callers) caller->Start();
   std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
@@ -212,11 +216,16 @@ int main(int argc, char** argv) {
     failed += caller->errors();
   }
   std::sort(all.begin(), all.end());
-  const nlohmann::ordered_json result = {
-      {"mode", options.mode}, {"method", options.method}, {"callers", options.callers},
-      {"seconds", options.seconds}, {"ok", all.size()}, {"errors", failed},
-      {"rps", all.size() / options.seconds}, {"p50_ms", Percentile(all, 0.50)},
-      {"p99_ms", Percentile(all, 0.99)}, {"max_ms", all.empty() ? 0.0 : all.back()}};
+  const nlohmann::ordered_json result = {{"mode", options.mode},
+                                         {"method", options.method},
+                                         {"callers", options.callers},
+                                         {"seconds", options.seconds},
+                                         {"ok", all.size()},
+                                         {"errors", failed},
+                                         {"rps", all.size() / options.seconds},
+                                         {"p50_ms", Percentile(all, 0.50)},
+                                         {"p99_ms", Percentile(all, 0.99)},
+                                         {"max_ms", all.empty() ? 0.0 : all.back()}};
   std::cout << result.dump() << std::endl;
   return failed == 0 ? 0 : 1;
 }

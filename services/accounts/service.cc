@@ -98,8 +98,8 @@ absl::Status HideExistence(absl::Status status, const Principal& p) {
 
 Mutation MutationFor(const CallContext& call, std::string_view method,
                      const google::protobuf::Message& request, const std::string& request_id) {
-  return {call.principal.subject, request_id, RequestFingerprint(method, request),
-          call.request_id, call.now};
+  return {call.principal.subject, request_id, RequestFingerprint(method, request), call.request_id,
+          call.now};
 }
 
 // A list request minus its paging fields: what a page token is bound to.
@@ -121,16 +121,16 @@ absl::StatusOr<Account> AccountServiceImpl::ReadableAccount(const CallContext& c
   return account;
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
-    grpc::CallbackServerContext* context, const v1::CreateAccountRequest* request,
-    v1::CreateAccountResponse* response) {
+grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* context,
+                                                            const v1::CreateAccountRequest* request,
+                                                            v1::CreateAccountResponse* response) {
   return handler_.Run(context, kCreateAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
-    absl::StatusOr<Account> draft = NewAccount(FromProto(request->account()), call.principal,
-                                               call.now);
+    absl::StatusOr<Account> draft =
+        NewAccount(FromProto(request->account()), call.principal, call.now);
     if (!draft.ok()) return draft.status();
-    absl::StatusOr<Account> created = store_.Create(
-        MutationFor(call, "CreateAccount", *request, request->request_id()), *draft);
+    absl::StatusOr<Account> created =
+        store_.Create(MutationFor(call, "CreateAccount", *request, request->request_id()), *draft);
     if (!created.ok()) return created.status();
     ToProto(*created, response->mutable_account());
     return absl::OkStatus();
@@ -155,10 +155,10 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
   return handler_.Run(context, kListAccounts, [=](const CallContext& call) -> absl::Status {
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    absl::StatusOr<AccountFilter> filter = ScopeFilter(
-        {request->owner_id(), static_cast<Tier>(request->tier()), request->industry(),
-         request->region(), request->name_prefix(), request->include_archived()},
-        call.principal);
+    absl::StatusOr<AccountFilter> filter =
+        ScopeFilter({request->owner_id(), static_cast<Tier>(request->tier()), request->industry(),
+                     request->region(), request->name_prefix(), request->include_archived()},
+                    call.principal);
     if (!filter.ok()) return filter.status();
     const std::string digest = QueryDigest("ListAccounts", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
@@ -171,9 +171,9 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
   });
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(
-    grpc::CallbackServerContext* context, const v1::UpdateAccountRequest* request,
-    v1::UpdateAccountResponse* response) {
+grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServerContext* context,
+                                                            const v1::UpdateAccountRequest* request,
+                                                            v1::UpdateAccountResponse* response) {
   return handler_.Run(context, kUpdateAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("account.id", request->account().id()); !s.ok()) return s;
@@ -197,29 +197,31 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ArchiveAccount(
   return handler_.Run(context, kArchiveAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
-    absl::StatusOr<Account> archived = store_.Update(
-        MutationFor(call, "ArchiveAccount", *request, request->request_id()),
-        request->account_id(), "archived", [&](const Account& current) {
-          return Archive(current, request->reason(), call.principal, call.now);
-        });
+    absl::StatusOr<Account> archived =
+        store_.Update(MutationFor(call, "ArchiveAccount", *request, request->request_id()),
+                      request->account_id(), "archived", [&](const Account& current) {
+                        return Archive(current, request->reason(), call.principal, call.now);
+                      });
     if (!archived.ok()) return HideExistence(archived.status(), call.principal);
     ToProto(*archived, response->mutable_account());
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::CreateContact(
-    grpc::CallbackServerContext* context, const v1::CreateContactRequest* request,
-    v1::CreateContactResponse* response) {
+grpc::ServerUnaryReactor* AccountServiceImpl::CreateContact(grpc::CallbackServerContext* context,
+                                                            const v1::CreateContactRequest* request,
+                                                            v1::CreateContactResponse* response) {
   return handler_.Run(context, kCreateContact, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("contact.account_id", request->contact().account_id()); !s.ok()) {
       return s;
     }
     const Contact draft = FromProto(request->contact());
-    absl::StatusOr<Contact> created = store_.CreateContact(
-        MutationFor(call, "CreateContact", *request, request->request_id()), draft.account_id,
-        [&](const Account& account) { return NewContact(draft, account, call.principal, call.now); });
+    absl::StatusOr<Contact> created =
+        store_.CreateContact(MutationFor(call, "CreateContact", *request, request->request_id()),
+                             draft.account_id, [&](const Account& account) {
+                               return NewContact(draft, account, call.principal, call.now);
+                             });
     if (!created.ok()) return HideExistence(created.status(), call.principal);
     ToProto(*created, response->mutable_contact());
     return absl::OkStatus();

@@ -14,9 +14,9 @@ constexpr size_t kMaxLabel = 100;
 constexpr size_t kMaxSubject = 128;
 
 const std::set<std::string>& AllUpdatableFields() {
-  static const auto* fields = new std::set<std::string>{
-      "name", "nature", "industry", "region", "scale", "lifecycle_stage", "status", "tier",
-      "owner_id"};
+  static const auto* fields = new std::set<std::string>{"name",   "nature", "industry",
+                                                        "region", "scale",  "lifecycle_stage",
+                                                        "status", "tier",   "owner_id"};
   return *fields;
 }
 
@@ -59,15 +59,24 @@ absl::Status ValidateFields(const Account& a) {
 }
 
 void CopyField(const std::string& path, const Account& from, Account& to) {
-  if (path == "name") to.name = from.name;
-  else if (path == "nature") to.nature = from.nature;
-  else if (path == "industry") to.industry = from.industry;
-  else if (path == "region") to.region = from.region;
-  else if (path == "scale") to.scale = from.scale;
-  else if (path == "lifecycle_stage") to.lifecycle_stage = from.lifecycle_stage;
-  else if (path == "status") to.status = from.status;
-  else if (path == "tier") to.tier = from.tier;
-  else if (path == "owner_id") to.owner_id = from.owner_id;
+  if (path == "name")
+    to.name = from.name;
+  else if (path == "nature")
+    to.nature = from.nature;
+  else if (path == "industry")
+    to.industry = from.industry;
+  else if (path == "region")
+    to.region = from.region;
+  else if (path == "scale")
+    to.scale = from.scale;
+  else if (path == "lifecycle_stage")
+    to.lifecycle_stage = from.lifecycle_stage;
+  else if (path == "status")
+    to.status = from.status;
+  else if (path == "tier")
+    to.tier = from.tier;
+  else if (path == "owner_id")
+    to.owner_id = from.owner_id;
 }
 
 absl::Status CheckPaths(const std::vector<std::string>& paths) {

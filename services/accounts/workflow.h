@@ -15,15 +15,35 @@
 namespace kam::accounts {
 
 // Numbering matches kam.accounts.v1 so that the edge converts with a cast.
-enum class Nature { kUnspecified, kGovernment, kSpecialCompany, kOrdinaryCompany, kIndividual,
-                    kBusinessPartner };
+enum class Nature {
+  kUnspecified,
+  kGovernment,
+  kSpecialCompany,
+  kOrdinaryCompany,
+  kIndividual,
+  kBusinessPartner
+};
 enum class Scale { kUnspecified, kMicro, kSmall, kMedium, kLarge };
-enum class LifecycleStage { kUnspecified, kProspect, kFirstPurchase, kRepeat, kLoyal, kDormant,
-                            kLost };
+enum class LifecycleStage {
+  kUnspecified,
+  kProspect,
+  kFirstPurchase,
+  kRepeat,
+  kLoyal,
+  kDormant,
+  kLost
+};
 enum class AccountStatus { kUnspecified, kActive, kSupplySuspended, kDormant, kLost };
 enum class Tier { kUnspecified, kA, kB, kC, kD };
-enum class BuyingRole { kUnspecified, kDecisionMaker, kInfluencer, kUser, kGatekeeper,
-                        kTechnicalEvaluator, kPurchaser };
+enum class BuyingRole {
+  kUnspecified,
+  kDecisionMaker,
+  kInfluencer,
+  kUser,
+  kGatekeeper,
+  kTechnicalEvaluator,
+  kPurchaser
+};
 
 struct Account {
   int64_t id = 0;
@@ -91,11 +111,11 @@ absl::StatusOr<Account> ApplyUpdate(Account current, const Account& patch,
 
 // Archives `current`. FAILED_PRECONDITION if already archived; PERMISSION_DENIED if the
 // caller may not change it.
-absl::StatusOr<Account> Archive(Account current, std::string_view reason,
-                                const Principal& caller, absl::Time now);
+absl::StatusOr<Account> Archive(Account current, std::string_view reason, const Principal& caller,
+                                absl::Time now);
 
 // Checks that `caller` may add contacts to `account` and that the contact is valid.
-absl::StatusOr<Contact> NewContact(Contact draft, const Account& account,
-                                   const Principal& caller, absl::Time now);
+absl::StatusOr<Contact> NewContact(Contact draft, const Account& account, const Principal& caller,
+                                   absl::Time now);
 
 }  // namespace kam::accounts

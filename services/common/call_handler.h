@@ -1,5 +1,8 @@
 #pragma once
 
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -7,9 +10,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/server_context.h>
-#include <grpcpp/support/server_callback.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -59,8 +59,8 @@ class CallHandler {
 
   using Body = std::function<absl::Status(const CallContext&)>;
   // `full_method` ("/kam.accounts.v1.AccountService/GetAccount") must outlive the call.
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
-                                std::string_view full_method, Body body);
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, std::string_view full_method,
+                                Body body);
 
  private:
   absl::StatusOr<CallContext> Authenticate(const grpc::CallbackServerContext& context) const;

@@ -1,13 +1,13 @@
 #pragma once
 
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/support/status.h>
+
 #include <array>
 #include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <google/protobuf/descriptor.h>
-#include <grpcpp/support/status.h>
 
 #include "absl/container/flat_hash_map.h"
 

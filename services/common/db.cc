@@ -1,12 +1,12 @@
 #include "services/common/db.h"
 
-#include <algorithm>
-
 #include <cppconn/driver.h>
 #include <cppconn/statement.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
@@ -131,8 +131,8 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> DbPool::Connect() {
 
 absl::StatusOr<DbConnection> DbPool::Acquire() {
   std::unique_lock<std::mutex> lock(mutex_);
-  const auto deadline = std::chrono::steady_clock::now() +
-                        absl::ToChronoNanoseconds(settings_.pool_wait);
+  const auto deadline =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(settings_.pool_wait);
   while (idle_.empty() && open_ >= settings_.pool_size) {
     if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= settings_.pool_size) {
@@ -270,8 +270,8 @@ absl::Status InTransaction(DbPool& pool, std::string_view context,
       // A bug in the body. Never pool a connection mid-transaction: the next caller's
       // START TRANSACTION would commit this body's half-done writes.
       RollBackOrDrop(*db);
-      return absl::InternalError(absl::StrCat("unexpected exception in ", std::string(context),
-                                              ": ", e.what()));
+      return absl::InternalError(
+          absl::StrCat("unexpected exception in ", std::string(context), ": ", e.what()));
     }
   }
 }

@@ -1,5 +1,10 @@
 #pragma once
 
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -11,11 +16,6 @@
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <cppconn/connection.h>
-#include <cppconn/exception.h>
-#include <cppconn/prepared_statement.h>
-#include <cppconn/resultset.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

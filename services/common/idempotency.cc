@@ -51,8 +51,8 @@ absl::Status ValidateRequestId(std::string_view request_id) {
 }
 
 absl::StatusOr<std::optional<std::string>> ClaimRequest(DbConnection& db, std::string_view actor,
-                                                       std::string_view request_id,
-                                                       std::string_view fingerprint) {
+                                                        std::string_view request_id,
+                                                        std::string_view fingerprint) {
   try {
     sql::PreparedStatement& insert = db.Prepare(kInsertKey);
     BindAll(insert, {std::string(actor), std::string(request_id), std::string(fingerprint)});

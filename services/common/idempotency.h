@@ -1,10 +1,10 @@
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <google/protobuf/message.h>
 
 #include "absl/status/statusor.h"
 #include "services/common/db.h"
@@ -25,8 +25,8 @@ absl::Status ValidateRequestId(std::string_view request_id);
 //  - the same request_id with a different request: INVALID_ARGUMENT on request_id.
 // A concurrent duplicate waits on the row lock and then sees the committed first result.
 absl::StatusOr<std::optional<std::string>> ClaimRequest(DbConnection& db, std::string_view actor,
-                                                       std::string_view request_id,
-                                                       std::string_view fingerprint);
+                                                        std::string_view request_id,
+                                                        std::string_view fingerprint);
 void RecordResponse(DbConnection& db, std::string_view actor, std::string_view request_id,
                     std::string_view response);
 

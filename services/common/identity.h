@@ -36,8 +36,7 @@ struct SignedIdentity {
 };
 
 // Signs `principal` for one call; `expires` bounds replay of captured metadata.
-SignedIdentity SignIdentity(const Principal& principal, std::string_view key,
-                            absl::Time expires);
+SignedIdentity SignIdentity(const Principal& principal, std::string_view key, absl::Time expires);
 
 // UNAUTHENTICATED unless the signature verifies under `key` and the payload has not
 // expired (30 s of clock skew allowed).

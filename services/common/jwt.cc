@@ -3,9 +3,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "absl/status/status.h"
 

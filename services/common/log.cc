@@ -1,9 +1,9 @@
 #include "services/common/log.h"
 
-#include <string>
-
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <string>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"

@@ -1,9 +1,9 @@
 #include "services/common/migrations.h"
 
-#include <map>
-
 #include <cppconn/statement.h>
 #include <openssl/sha.h>
+
+#include <map>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"

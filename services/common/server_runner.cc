@@ -1,5 +1,9 @@
 #include "services/common/server_runner.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -7,11 +11,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <prometheus/exposer.h>
-#include <prometheus/registry.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -118,8 +117,8 @@ absl::Status ServerRunner::Run() {
     const sigset_t signals = TerminationSignals();
     int signal_number = 0;
     sigwait(&signals, &signal_number);
-    LogInfo("draining", {{"signal", signal_number},
-                         {"grace_s", absl::ToDoubleSeconds(settings_.drain_grace)}});
+    LogInfo("draining",
+            {{"signal", signal_number}, {"grace_s", absl::ToDoubleSeconds(settings_.drain_grace)}});
     {
       std::lock_guard<std::mutex> lock(mutex);
       stopping = true;
@@ -129,8 +128,8 @@ absl::Status ServerRunner::Run() {
     server->Shutdown(std::chrono::system_clock::now() +
                      absl::ToChronoNanoseconds(settings_.drain_grace));
   });
-  LogInfo("serving", {{"grpc_port", settings_.grpc_port},
-                      {"metrics_port", settings_.metrics_port}});
+  LogInfo("serving",
+          {{"grpc_port", settings_.grpc_port}, {"metrics_port", settings_.metrics_port}});
   server->Wait();
   signal_waiter.join();
   readiness_loop.join();

@@ -15,8 +15,8 @@ namespace kam {
 namespace {
 
 // Seconds as a flag, absl::Duration in the struct.
-void AddSeconds(CLI::App& app, const std::string& flag, const std::string& env,
-                absl::Duration& out, const std::string& help) {
+void AddSeconds(CLI::App& app, const std::string& flag, const std::string& env, absl::Duration& out,
+                const std::string& help) {
   app.add_option_function<double>(
          flag, [&out](double value) { out = absl::Seconds(value); }, help)
       ->envname(env)
@@ -57,15 +57,18 @@ void Settings::AddServer(ServerSettings& out, int default_grpc_port, int default
 void Settings::AddDatabase(DbSettings& out, std::string default_name) {
   out.name = default_name;
   out.user = std::move(default_name);
-  app_.add_option("--db-host", out.host, "database host")->envname("KAM_DB_HOST")
+  app_.add_option("--db-host", out.host, "database host")
+      ->envname("KAM_DB_HOST")
       ->capture_default_str();
   app_.add_option("--db-port", out.port, "database port")
       ->envname("KAM_DB_PORT")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
-  app_.add_option("--db-user", out.user, "database user")->envname("KAM_DB_USER")
+  app_.add_option("--db-user", out.user, "database user")
+      ->envname("KAM_DB_USER")
       ->capture_default_str();
-  app_.add_option("--db-name", out.name, "database schema")->envname("KAM_DB_NAME")
+  app_.add_option("--db-name", out.name, "database schema")
+      ->envname("KAM_DB_NAME")
       ->capture_default_str();
   app_.add_option("--db-pool-size", out.pool_size, "pooled connections")
       ->envname("KAM_DB_POOL_SIZE")
@@ -90,7 +93,8 @@ void Settings::AddSecret(std::string& out, const std::string& flag, const std::s
   app_.add_option(flag, out, "secret value (prefer the file form)")->envname(env);
   app_.add_option(flag + "-file", *file, "file holding the secret")->envname(env + "_FILE");
   checks_.push_back([&out, file, flag, env, required]() -> absl::Status {
-    const std::string names = absl::StrCat(flag, " (", env, ") or ", flag, "-file (", env, "_FILE)");
+    const std::string names =
+        absl::StrCat(flag, " (", env, ") or ", flag, "-file (", env, "_FILE)");
     if (!out.empty() && !file->empty()) {
       return absl::InvalidArgumentError(absl::StrCat("set only one of ", names));
     }
@@ -134,8 +138,7 @@ absl::Status Settings::Parse(int argc, const char* const* argv) {
       if (!option->get_envname().empty() && !option->get_lnames().empty()) {
         const std::string flag = "--" + option->get_lnames().front();
         if (message.find(flag + " (") == std::string::npos) {
-          absl::StrReplaceAll({{flag + ":", flag + " (" + option->get_envname() + "):"}},
-                              &message);
+          absl::StrReplaceAll({{flag + ":", flag + " (" + option->get_envname() + "):"}}, &message);
         }
       }
     }

@@ -1,11 +1,10 @@
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <deque>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -45,8 +44,7 @@ class Settings {
   void AddDatabase(DbSettings& out, std::string default_name);
   // A secret given inline (--<flag> / <env>) or as a file (--<flag>-file / <env>_FILE);
   // exactly one is required when `required`. A trailing newline in the file is dropped.
-  void AddSecret(std::string& out, const std::string& flag, const std::string& env,
-                 bool required);
+  void AddSecret(std::string& out, const std::string& flag, const std::string& env, bool required);
   // A "host:port" address; required.
   void AddAddress(std::string& out, const std::string& flag, const std::string& env,
                   std::string default_value);

@@ -1,9 +1,9 @@
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include <string>
 #include <string_view>
-
-#include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
 

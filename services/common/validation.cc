@@ -21,10 +21,14 @@ size_t Utf8SequenceLength(std::string_view text, size_t pos, uint32_t* code_poin
   size_t length = 0;
   uint32_t value = 0;
   if (lead < 0x80) return *code_point = lead, 1;
-  if ((lead & 0xE0) == 0xC0) length = 2, value = lead & 0x1F;
-  else if ((lead & 0xF0) == 0xE0) length = 3, value = lead & 0x0F;
-  else if ((lead & 0xF8) == 0xF0) length = 4, value = lead & 0x07;
-  else return 0;
+  if ((lead & 0xE0) == 0xC0)
+    length = 2, value = lead & 0x1F;
+  else if ((lead & 0xF0) == 0xE0)
+    length = 3, value = lead & 0x0F;
+  else if ((lead & 0xF8) == 0xF0)
+    length = 4, value = lead & 0x07;
+  else
+    return 0;
   if (pos + length > text.size()) return 0;
   for (size_t i = 1; i < length; ++i) {
     const auto next = static_cast<unsigned char>(text[pos + i]);
@@ -58,7 +62,8 @@ absl::Status CheckText(std::string_view field, std::string_view value, size_t ma
   if (chars > max_chars) {
     return InvalidField(field, absl::StrCat("longer than ", max_chars, " characters"));
   }
-  if (absl::StripAsciiWhitespace(absl::string_view(value.data(), value.size())).empty()) return InvalidField(field, "blank");
+  if (absl::StripAsciiWhitespace(absl::string_view(value.data(), value.size())).empty())
+    return InvalidField(field, "blank");
   return absl::OkStatus();
 }
 

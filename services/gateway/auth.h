@@ -1,9 +1,9 @@
 #pragma once
 
+#include <grpcpp/support/string_ref.h>
+
 #include <map>
 #include <string>
-
-#include <grpcpp/support/string_ref.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

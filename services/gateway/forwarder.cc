@@ -72,8 +72,8 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
 
  private:
   absl::Status Admit() {
-    absl::StatusOr<Caller> caller = Authenticate(context_->client_metadata(),
-                                                 forwarder_.options_.verifier, absl::Now());
+    absl::StatusOr<Caller> caller =
+        Authenticate(context_->client_metadata(), forwarder_.options_.verifier, absl::Now());
     if (!caller.ok()) return caller.status();
     caller_ = *std::move(caller);
     const std::string& method = context_->method();
@@ -116,8 +116,8 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
 void Forwarder::AddRoute(const std::string& service_full_name, const std::string& address) {
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
-  auto channel = grpc::CreateCustomChannel("dns:///" + address, grpc::InsecureChannelCredentials(),
-                                           args);
+  auto channel =
+      grpc::CreateCustomChannel("dns:///" + address, grpc::InsecureChannelCredentials(), args);
   routes_[service_full_name] = std::make_unique<grpc::GenericStub>(channel);
 }
 

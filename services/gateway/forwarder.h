@@ -1,11 +1,11 @@
 #pragma once
 
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/generic/generic_stub.h>
+
 #include <map>
 #include <memory>
 #include <string>
-
-#include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/generic/generic_stub.h>
 
 #include "absl/time/time.h"
 #include "services/common/call_observer.h"

@@ -10,8 +10,7 @@ namespace kam::gateway {
 // The gateway's own methods; no database, so they run on gRPC's threads directly.
 class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
  public:
-  GatewayServiceImpl(JwtVerifier verifier, const Policy* policy,
-                     const GrpcServerMetrics* metrics)
+  GatewayServiceImpl(JwtVerifier verifier, const Policy* policy, const GrpcServerMetrics* metrics)
       : verifier_(std::move(verifier)), policy_(*policy), metrics_(*metrics) {}
 
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,

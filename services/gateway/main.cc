@@ -16,11 +16,16 @@ int main(int argc, char** argv) {
   kam::Settings settings("kam-gateway");
   settings.AddServer(server_settings, 50051, 9100);
   settings.AddSecret(options.verifier.hs256_secret, "--jwt-secret", "KAM_JWT_SECRET", true);
-  settings.app().add_option("--jwt-issuer", options.verifier.issuer, "required token iss")
-      ->envname("KAM_JWT_ISSUER")->required();
-  settings.app().add_option("--jwt-audience", options.verifier.audience, "required token aud")
-      ->envname("KAM_JWT_AUDIENCE")->required();
-  settings.app().add_option("--policy-file", policy_file, "role policy (default: built in)")
+  settings.app()
+      .add_option("--jwt-issuer", options.verifier.issuer, "required token iss")
+      ->envname("KAM_JWT_ISSUER")
+      ->required();
+  settings.app()
+      .add_option("--jwt-audience", options.verifier.audience, "required token aud")
+      ->envname("KAM_JWT_AUDIENCE")
+      ->required();
+  settings.app()
+      .add_option("--policy-file", policy_file, "role policy (default: built in)")
       ->envname("KAM_POLICY_FILE");
   settings.AddAddress(accounts_address, "--accounts-addr", "KAM_ACCOUNTS_ADDR", "accounts:50061");
   settings.ParseOrExit(argc, argv);

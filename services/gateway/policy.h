@@ -1,13 +1,13 @@
 #pragma once
 
+#include <google/protobuf/descriptor.h>
+
 #include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <google/protobuf/descriptor.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

@@ -1,7 +1,7 @@
-#include "services/accounts/workflow.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "services/accounts/workflow.h"
 
 namespace kam::accounts {
 namespace {
@@ -83,8 +83,8 @@ TEST(ApplyUpdate, ChangesOnlyMaskedFieldsAndBumpsVersion) {
   Account patch;
   patch.region = "North China";
   patch.name = "ignored";
-  const Account updated = *ApplyUpdate(Stored("alice"), patch, {"region"}, "v1",
-                                       Manager("alice"), kNow + absl::Minutes(1));
+  const Account updated = *ApplyUpdate(Stored("alice"), patch, {"region"}, "v1", Manager("alice"),
+                                       kNow + absl::Minutes(1));
   EXPECT_EQ(updated.region, "North China");
   EXPECT_EQ(updated.name, "华东机械集团");
   EXPECT_EQ(Etag(updated), "v2");
@@ -103,8 +103,8 @@ TEST(ApplyUpdate, RefusesBadMasksAndMissingEtag) {
   EXPECT_THAT(Message(ApplyUpdate(current, {}, {}, "v1", Manager("alice"), kNow).status()),
               HasSubstr("update_mask"));
   EXPECT_THAT(
-      Message(ApplyUpdate(current, {}, {"registration_number"}, "v1", Manager("alice"), kNow)
-                  .status()),
+      Message(
+          ApplyUpdate(current, {}, {"registration_number"}, "v1", Manager("alice"), kNow).status()),
       HasSubstr("update_mask"));
   EXPECT_THAT(Message(ApplyUpdate(current, {}, {"region"}, "", Manager("alice"), kNow).status()),
               HasSubstr("etag"));
@@ -135,8 +135,8 @@ TEST(Archive, KeepsTheAccountAndRefusesTwice) {
   const Account archived = *Archive(Stored("alice"), "merged", Manager("alice"), kNow);
   EXPECT_TRUE(archived.archived);
   EXPECT_EQ(archived.archive_time, kNow);
-  EXPECT_TRUE(absl::IsFailedPrecondition(
-      Archive(archived, "again", Manager("alice"), kNow).status()));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(Archive(archived, "again", Manager("alice"), kNow).status()));
   Account patch;
   patch.region = "x";
   EXPECT_TRUE(absl::IsFailedPrecondition(

@@ -22,9 +22,9 @@ std::string Scrape(prometheus::Registry& registry) {
 }
 
 TEST(SplitFullMethod, SplitsServiceAndMethod) {
-  EXPECT_EQ(SplitFullMethod("/kam.accounts.v1.AccountService/GetAccount"),
-            std::make_pair(std::string("kam.accounts.v1.AccountService"),
-                           std::string("GetAccount")));
+  EXPECT_EQ(
+      SplitFullMethod("/kam.accounts.v1.AccountService/GetAccount"),
+      std::make_pair(std::string("kam.accounts.v1.AccountService"), std::string("GetAccount")));
   EXPECT_EQ(SplitFullMethod("garbage").second, "");
 }
 
@@ -39,9 +39,11 @@ TEST(GrpcServerMetrics, PreCreatesEveryMethodAndCodeAtZero) {
   const std::string text = Scrape(registry);
   for (int i = 0; i < AccountService().method_count(); ++i) {
     const std::string method = AccountService().method(i)->name();
-    EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"Unavailable\",grpc_method=\"" +
-                                method + "\",grpc_service=\"kam.accounts.v1.AccountService\","
-                                         "grpc_type=\"unary\"} 0"));
+    EXPECT_THAT(
+        text,
+        HasSubstr("grpc_server_handled_total{grpc_code=\"Unavailable\",grpc_method=\"" + method +
+                  "\",grpc_service=\"kam.accounts.v1.AccountService\","
+                  "grpc_type=\"unary\"} 0"));
     EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_method=\"" + method + "\""));
   }
 }
@@ -60,9 +62,10 @@ TEST(CallObservation, CountsHandledCallsWithCamelCaseCode) {
   EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_count{grpc_method=\"GetAccount\","
                               "grpc_service=\"kam.accounts.v1.AccountService\","
                               "grpc_type=\"unary\"} 1"));
-  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetAccount\","
-                              "grpc_service=\"kam.accounts.v1.AccountService\","
-                              "grpc_type=\"unary\"} 0"));
+  EXPECT_THAT(text,
+              HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetAccount\","
+                        "grpc_service=\"kam.accounts.v1.AccountService\","
+                        "grpc_type=\"unary\"} 0"));
 }
 
 TEST(CallObservation, InventedMethodNamesCannotMintSeries) {

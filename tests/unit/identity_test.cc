@@ -1,9 +1,9 @@
 #include "services/common/identity.h"
 
-#include <set>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "absl/strings/escaping.h"
 

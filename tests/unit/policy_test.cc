@@ -1,13 +1,13 @@
 #include "services/gateway/policy.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <set>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "kam/accounts/v1/accounts.grpc.pb.h"
 #include "kam/gateway/v1/gateway.grpc.pb.h"

@@ -1,11 +1,11 @@
 #include "services/common/settings.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 namespace kam {
 namespace {
@@ -16,10 +16,10 @@ using ::testing::HasSubstr;
 class SettingsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* name : {"KAM_GRPC_PORT", "KAM_METRICS_PORT", "KAM_DB_HOST", "KAM_DB_PORT",
-                             "KAM_DB_USER", "KAM_DB_NAME", "KAM_DB_PASSWORD",
-                             "KAM_DB_PASSWORD_FILE", "KAM_IDENTITY_KEY", "KAM_IDENTITY_KEY_FILE",
-                             "KAM_DB_POOL_SIZE", "KAM_DRAIN_GRACE_SECONDS"}) {
+    for (const char* name :
+         {"KAM_GRPC_PORT", "KAM_METRICS_PORT", "KAM_DB_HOST", "KAM_DB_PORT", "KAM_DB_USER",
+          "KAM_DB_NAME", "KAM_DB_PASSWORD", "KAM_DB_PASSWORD_FILE", "KAM_IDENTITY_KEY",
+          "KAM_IDENTITY_KEY_FILE", "KAM_DB_POOL_SIZE", "KAM_DRAIN_GRACE_SECONDS"}) {
       unsetenv(name);
     }
     setenv("KAM_DB_PASSWORD", "pw", 1);

@@ -16,7 +16,8 @@ TEST(CheckText, AcceptsChineseAndCountsCharactersNotBytes) {
 }
 
 TEST(CheckText, RefusesBadText) {
-  EXPECT_THAT(Message(CheckText("account.name", "", 10, true)), HasSubstr("account.name: required"));
+  EXPECT_THAT(Message(CheckText("account.name", "", 10, true)),
+              HasSubstr("account.name: required"));
   EXPECT_THAT(Message(CheckText("account.name", "   ", 10, true)), HasSubstr("blank"));
   EXPECT_THAT(Message(CheckText("account.name", "a\x01", 10, true)), HasSubstr("control"));
   EXPECT_THAT(Message(CheckText("account.name", "\xC3\x28", 10, true)), HasSubstr("UTF-8"));

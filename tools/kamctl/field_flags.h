@@ -1,13 +1,13 @@
 #pragma once
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <deque>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <google/protobuf/descriptor.h>
-#include <google/protobuf/message.h>
 
 namespace kam::kamctl {
 

@@ -1,11 +1,11 @@
 #include "tools/kamctl/output.h"
 
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
 #include <algorithm>
 #include <cctype>
 #include <iostream>
-
-#include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/time_util.h>
 
 namespace kam::kamctl {
 namespace {
