@@ -19,18 +19,6 @@ const google::protobuf::MethodDescriptor* FindMethod(const std::string& full_met
   return descriptor ? descriptor->FindMethodByName(method) : nullptr;
 }
 
-// The caller's deadline, or the default when it set none, never past the maximum.
-std::chrono::system_clock::time_point ForwardDeadline(const grpc::ServerContextBase& context,
-                                                      const ForwarderOptions& options) {
-  const auto now = std::chrono::system_clock::now();
-  const auto latest = now + absl::ToChronoNanoseconds(options.max_deadline);
-  const auto requested = context.deadline();
-  if (requested == std::chrono::system_clock::time_point::max()) {
-    return now + absl::ToChronoNanoseconds(options.default_deadline);
-  }
-  return std::min(requested, latest);
-}
-
 }  // namespace
 
 // One forwarded call. Unary only for now: read one request, forward it, relay the answer.
@@ -54,7 +42,8 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
       Complete(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
       return;
     }
-    const auto deadline = ForwardDeadline(*context_, forwarder_.options_);
+    const auto deadline = ForwardDeadline(context_->deadline(), std::chrono::system_clock::now(),
+                                          forwarder_.options_);
     upstream_.set_deadline(deadline);
     const SignedIdentity identity = SignIdentity(
         caller_.principal, forwarder_.options_.identity_key, absl::FromChrono(deadline));
@@ -112,6 +101,15 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 };
+
+std::chrono::system_clock::time_point ForwardDeadline(
+    std::chrono::system_clock::time_point requested, std::chrono::system_clock::time_point now,
+    const ForwarderOptions& options) {
+  if (requested == std::chrono::system_clock::time_point::max()) {
+    return now + absl::ToChronoNanoseconds(options.default_deadline);
+  }
+  return std::min(requested, now + absl::ToChronoNanoseconds(options.max_deadline));
+}
 
 void Forwarder::AddRoute(const std::string& service_full_name, const std::string& address) {
   grpc::ChannelArguments args;

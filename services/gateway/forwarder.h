@@ -3,6 +3,7 @@
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,6 +23,12 @@ struct ForwarderOptions {
   // No forwarded call may run longer, whatever the caller asks.
   absl::Duration max_deadline = absl::Seconds(60);
 };
+
+// The deadline a forwarded call gets: the caller's (`requested`; time_point::max() when
+// none was set), the default when there is none, never later than now + max_deadline.
+std::chrono::system_clock::time_point ForwardDeadline(
+    std::chrono::system_clock::time_point requested, std::chrono::system_clock::time_point now,
+    const ForwarderOptions& options);
 
 // Serves every method of the routed services by forwarding the request bytes unchanged
 // (no per-method code): authenticate, check the policy, sign the caller's identity for the

@@ -1,0 +1,34 @@
+#include <gtest/gtest.h>
+
+#include "services/gateway/forwarder.h"
+
+namespace kam::gateway {
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::system_clock;
+
+const system_clock::time_point kNow = system_clock::time_point() + seconds(1'800'000'000);
+
+ForwarderOptions Options() {
+  ForwarderOptions options;
+  options.default_deadline = absl::Seconds(10);
+  options.max_deadline = absl::Seconds(60);
+  return options;
+}
+
+TEST(ForwardDeadline, CallerWithoutDeadlineGetsTheDefault) {
+  EXPECT_EQ(ForwardDeadline(system_clock::time_point::max(), kNow, Options()), kNow + seconds(10));
+}
+
+TEST(ForwardDeadline, CallerDeadlineWithinTheCapIsKept) {
+  EXPECT_EQ(ForwardDeadline(kNow + seconds(3), kNow, Options()), kNow + seconds(3));
+  EXPECT_EQ(ForwardDeadline(kNow + seconds(45), kNow, Options()), kNow + seconds(45));
+}
+
+TEST(ForwardDeadline, LongCallerDeadlineIsCapped) {
+  EXPECT_EQ(ForwardDeadline(kNow + seconds(3600), kNow, Options()), kNow + seconds(60));
+}
+
+}  // namespace
+}  // namespace kam::gateway
