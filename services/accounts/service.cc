@@ -197,11 +197,12 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ArchiveAccount(
   return handler_.Run(context, kArchiveAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
+    Mutation mutation = MutationFor(call, "ArchiveAccount", *request, request->request_id());
+    mutation.note = request->reason();  // the reason lives in the audit trail
     absl::StatusOr<Account> archived =
-        store_.Update(MutationFor(call, "ArchiveAccount", *request, request->request_id()),
-                      request->account_id(), "archived", [&](const Account& current) {
-                        return Archive(current, request->reason(), call.principal, call.now);
-                      });
+        store_.Update(mutation, request->account_id(), "archived", [&](const Account& current) {
+          return Archive(current, request->reason(), call.principal, call.now);
+        });
     if (!archived.ok()) return HideExistence(archived.status(), call.principal);
     ToProto(*archived, response->mutable_account());
     return absl::OkStatus();

@@ -161,8 +161,8 @@ std::optional<Account> SelectAccount(DbConnection& db, int64_t id, bool lock) {
 
 void Record(DbConnection& db, const Mutation& m, const std::string& action, const std::string& type,
             const std::string& id, const nlohmann::json& before, const nlohmann::json& after) {
-  WriteAudit(
-      db, {m.actor, type + "." + action, type, id, m.trace_id, m.now, before.dump(), after.dump()});
+  WriteAudit(db, {m.actor, type + "." + action, type, id, m.trace_id, m.now, before.dump(),
+                  after.dump(), m.note});
   WriteOutbox(db, {type + "." + action, type, id, after.dump(), m.now});
 }
 

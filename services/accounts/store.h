@@ -17,6 +17,7 @@ struct Mutation {
   std::string fingerprint;  // RequestFingerprint of the request
   std::string trace_id;     // x-request-id, for the audit row
   absl::Time now;
+  std::string note;  // kept in the audit row, e.g. the reason for archiving
 };
 
 template <typename T>

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
@@ -11,7 +12,6 @@ namespace {
 
 constexpr size_t kMaxName = 200;
 constexpr size_t kMaxLabel = 100;
-constexpr size_t kMaxSubject = 128;
 
 const std::set<std::string>& AllUpdatableFields() {
   static const auto* fields = new std::set<std::string>{"name",   "nature", "industry",
@@ -55,7 +55,20 @@ absl::Status ValidateFields(const Account& a) {
   }
   if (auto s = CheckEnum("account.status", static_cast<int>(a.status), 4, true); !s.ok()) return s;
   if (auto s = CheckEnum("account.tier", static_cast<int>(a.tier), 4, false); !s.ok()) return s;
-  return CheckToken("account.owner_id", a.owner_id, kMaxSubject, true);
+  return CheckToken("account.owner_id", a.owner_id, kMaxSubjectChars, true);
+}
+
+// Registration numbers (e.g. the unified social credit code): letters, digits and '-'.
+absl::Status CheckRegistrationNumber(const std::string& value) {
+  constexpr std::string_view kField = "account.registration_number";
+  if (value.empty()) return InvalidField(kField, "required");
+  if (value.size() > 64) return InvalidField(kField, "longer than 64 characters");
+  for (char c : value) {
+    if (!absl::ascii_isalnum(c) && c != '-') {
+      return InvalidField(kField, "may hold only letters, digits and -");
+    }
+  }
+  return absl::OkStatus();
 }
 
 void CopyField(const std::string& path, const Account& from, Account& to) {
@@ -104,13 +117,14 @@ bool CanRead(const Principal& caller, const Account& account) {
 absl::StatusOr<Account> NewAccount(Account draft, const Principal& caller, absl::Time now) {
   if (draft.owner_id.empty()) draft.owner_id = caller.subject;
   if (draft.status == AccountStatus::kUnspecified) draft.status = AccountStatus::kActive;
-  if (auto s = CheckToken("account.registration_number", draft.registration_number, 64, true);
-      !s.ok()) {
-    return s;
-  }
+  if (auto s = CheckRegistrationNumber(draft.registration_number); !s.ok()) return s;
   if (auto s = ValidateFields(draft); !s.ok()) return s;
-  if (!caller.HasAnyRole({"admin", "director", "system"}) && draft.owner_id != caller.subject) {
+  const bool decides_tiers = caller.HasAnyRole({"admin", "director", "system"});
+  if (!decides_tiers && draft.owner_id != caller.subject) {
     return absl::PermissionDeniedError("account managers create accounts they own themselves");
+  }
+  if (!decides_tiers && draft.tier != Tier::kUnspecified) {
+    return absl::PermissionDeniedError("account.tier is set by the tier review, not on creation");
   }
   draft.id = 0;
   draft.archived = false;
@@ -121,7 +135,9 @@ absl::StatusOr<Account> NewAccount(Account draft, const Principal& caller, absl:
 }
 
 absl::StatusOr<AccountFilter> ScopeFilter(AccountFilter requested, const Principal& caller) {
-  if (auto s = CheckToken("owner_id", requested.owner_id, kMaxSubject, false); !s.ok()) return s;
+  if (auto s = CheckToken("owner_id", requested.owner_id, kMaxSubjectChars, false); !s.ok()) {
+    return s;
+  }
   if (auto s = CheckEnum("tier", static_cast<int>(requested.tier), 4, false); !s.ok()) return s;
   if (auto s = CheckText("industry", requested.industry, kMaxLabel, false); !s.ok()) return s;
   if (auto s = CheckText("region", requested.region, kMaxLabel, false); !s.ok()) return s;

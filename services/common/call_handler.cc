@@ -15,6 +15,10 @@ std::string MetadataValue(const grpc::CallbackServerContext& context, std::strin
   return std::string(it->second.data(), it->second.size());
 }
 
+// Microsecond precision, as the database stores times: a response must not show a time that
+// a later read of the same record cannot reproduce.
+absl::Time Now() { return absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())); }
+
 }  // namespace
 
 WorkerPool::WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
@@ -58,7 +62,7 @@ absl::StatusOr<CallContext> CallHandler::Authenticate(
     const grpc::CallbackServerContext& context) const {
   const SignedIdentity identity{MetadataValue(context, kIdentityHeader),
                                 MetadataValue(context, kIdentitySignatureHeader)};
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   absl::StatusOr<Principal> principal = VerifyIdentity(identity, identity_key_, now);
   if (!principal.ok()) return principal.status();
   CallContext call;
@@ -90,7 +94,7 @@ grpc::ServerUnaryReactor* CallHandler::Run(grpc::CallbackServerContext* context,
       finish(absl::DeadlineExceededError("deadline exceeded"));
       return;
     }
-    call.now = absl::Now();
+    call.now = Now();
     try {
       finish(body(call));
     } catch (const std::exception& e) {

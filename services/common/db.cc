@@ -22,6 +22,9 @@ constexpr int kDataTooLong = 1406;
 constexpr int kForeignKeyParent = 1452;
 constexpr int kServerShutdown = 1053;
 constexpr int kConnectionKilled = 1927;
+// The server cannot serve this right now, but may soon: read-only after a failover, a
+// query killed by an operator, a statement over max_statement_time.
+constexpr int kTransientServerErrors[] = {1290, 1792, 1836, 1317, 1969};
 constexpr int kMaxAttempts = 3;
 
 bool IsRetryableConflict(const sql::SQLException& e) {
@@ -117,6 +120,11 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> DbPool::Connect() {
   try {
     std::unique_ptr<sql::Connection> connection(get_driver_instance()->connect(options));
     Execute(*connection, "SET time_zone = '+00:00'");
+    // A row lock waited on past the client's read timeout would look like a lost connection
+    // and leave the server still waiting; end the wait first, as a retryable 1205.
+    Execute(*connection, absl::StrCat("SET SESSION innodb_lock_wait_timeout = ",
+                                      std::clamp(io_seconds / 2, 1, 50))
+                             .c_str());
     Execute(*connection, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     Execute(*connection,
             "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
@@ -214,6 +222,9 @@ absl::Status MapSqlError(const sql::SQLException& e, std::string_view context) {
   const int code = e.getErrorCode();
   LogWarn("database error", {{"context", context}, {"code", code}, {"detail", e.what()}});
   if (IsConnectionError(e)) return absl::UnavailableError("database unavailable");
+  for (int transient : kTransientServerErrors) {
+    if (code == transient) return absl::UnavailableError("database temporarily unavailable");
+  }
   switch (code) {
     case kDuplicateEntry:
       return absl::AlreadyExistsError("already exists");

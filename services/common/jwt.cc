@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "services/common/validation.h"
 
 namespace kam {
 namespace {
@@ -89,6 +90,11 @@ absl::StatusOr<Principal> PrincipalFromClaims(const json& claims) {
   const auto sub = claims.find("sub");
   if (sub == claims.end() || !sub->is_string() || sub->get_ref<const std::string&>().empty()) {
     return Unauthenticated("token subject missing");
+  }
+  // The subject becomes owner ids and audit actors: it must be an identifier the services
+  // accept, or every write by this caller would fail on a field they never sent.
+  if (!CheckToken("sub", sub->get_ref<const std::string&>(), kMaxSubjectChars, true).ok()) {
+    return Unauthenticated("token subject not accepted");
   }
   const auto roles = claims.find("roles");
   if (roles == claims.end() || !roles->is_array() || roles->empty()) {

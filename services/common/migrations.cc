@@ -123,6 +123,8 @@ absl::Status ApplyMigrations(DbPool& pool, const std::vector<Migration>& migrati
   } catch (const sql::SQLException& e) {
     db->MarkBroken();  // drops the session, and the named lock with it
     LogError("migration failed", {{"code", e.getErrorCode()}, {"detail", e.what()}});
+    // Lost mid-way: PrepareSchema waits for the database and tries again.
+    if (IsConnectionError(e)) return absl::UnavailableError("database unavailable");
     return absl::InternalError(absl::StrCat("migration failed: ", e.what()));
   }
 }

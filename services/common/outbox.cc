@@ -7,7 +7,7 @@ namespace {
 
 constexpr char kInsertAudit[] =
     "INSERT INTO audit_log (actor, action, resource_type, resource_id, request_id, "
-    "occurred_at, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "occurred_at, before_json, after_json, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr char kInsertOutbox[] =
     "INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, "
     "occurred_at) VALUES (?, ?, ?, ?, ?, ?)";
@@ -17,7 +17,7 @@ constexpr char kInsertOutbox[] =
 void WriteAudit(DbConnection& db, const AuditEntry& entry) {
   sql::PreparedStatement& insert = db.Prepare(kInsertAudit);
   BindAll(insert, {entry.actor, entry.action, entry.resource_type, entry.resource_id,
-                   entry.request_id, entry.time, entry.before_json, entry.after_json});
+                   entry.request_id, entry.time, entry.before_json, entry.after_json, entry.note});
   insert.executeUpdate();
 }
 

@@ -17,6 +17,7 @@ struct AuditEntry {
   absl::Time time;
   std::string before_json;  // "null" when nothing existed before
   std::string after_json;
+  std::string note;  // why, in the actor's words (e.g. an archive reason); may be empty
 };
 
 // One event for the service's outbox; streamed to consumers in id order.

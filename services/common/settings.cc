@@ -51,7 +51,7 @@ void Settings::AddServer(ServerSettings& out, int default_grpc_port, int default
       ->capture_default_str();
   AddSeconds(app_, "--drain-grace", "KAM_DRAIN_GRACE_SECONDS", out.drain_grace,
              "seconds SIGTERM waits for in-flight calls");
-  AddSecret(out.identity_key, "--identity-key", "KAM_IDENTITY_KEY", true);
+  AddSecret(out.identity_key, "--identity-key", "KAM_IDENTITY_KEY", true, kMinKeyBytes);
 }
 
 void Settings::AddDatabase(DbSettings& out, std::string default_name) {
@@ -88,11 +88,11 @@ void Settings::AddDatabase(DbSettings& out, std::string default_name) {
 }
 
 void Settings::AddSecret(std::string& out, const std::string& flag, const std::string& env,
-                         bool required) {
+                         bool required, size_t min_bytes) {
   std::string* file = &secret_files_.emplace_back();
   app_.add_option(flag, out, "secret value (prefer the file form)")->envname(env);
   app_.add_option(flag + "-file", *file, "file holding the secret")->envname(env + "_FILE");
-  checks_.push_back([&out, file, flag, env, required]() -> absl::Status {
+  checks_.push_back([&out, file, flag, env, required, min_bytes]() -> absl::Status {
     const std::string names =
         absl::StrCat(flag, " (", env, ") or ", flag, "-file (", env, "_FILE)");
     if (!out.empty() && !file->empty()) {
@@ -107,6 +107,10 @@ void Settings::AddSecret(std::string& out, const std::string& flag, const std::s
       out = *std::move(secret);
     }
     if (required && out.empty()) return absl::InvalidArgumentError(names + " is required");
+    if (!out.empty() && out.size() < min_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(names, " is too short: use at least ", min_bytes, " random bytes"));
+    }
     return absl::OkStatus();
   });
 }

@@ -12,6 +12,9 @@
 namespace kam {
 
 // What every service process needs to serve.
+// HMAC keys (identity, JWT) must have at least this many bytes: 256 bits, as HS256 wants.
+inline constexpr size_t kMinKeyBytes = 32;
+
 struct ServerSettings {
   int grpc_port = 0;
   int metrics_port = 0;
@@ -44,7 +47,9 @@ class Settings {
   void AddDatabase(DbSettings& out, std::string default_name);
   // A secret given inline (--<flag> / <env>) or as a file (--<flag>-file / <env>_FILE);
   // exactly one is required when `required`. A trailing newline in the file is dropped.
-  void AddSecret(std::string& out, const std::string& flag, const std::string& env, bool required);
+  // Keys shorter than `min_bytes` are refused (a guessable HMAC key forges identities).
+  void AddSecret(std::string& out, const std::string& flag, const std::string& env, bool required,
+                 size_t min_bytes = 0);
   // A "host:port" address; required.
   void AddAddress(std::string& out, const std::string& flag, const std::string& env,
                   std::string default_value);

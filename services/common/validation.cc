@@ -74,8 +74,8 @@ absl::Status CheckToken(std::string_view field, std::string_view value, size_t m
     return InvalidField(field, absl::StrCat("longer than ", max_chars, " characters"));
   }
   for (char c : value) {
-    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '@' && c != ':' && c != '-') {
-      return InvalidField(field, "may hold only letters, digits and . _ @ : -");
+    if (!absl::ascii_isalnum(c) && std::string_view("._@:|+-").find(c) == std::string_view::npos) {
+      return InvalidField(field, "may hold only letters, digits and . _ @ : | + -");
     }
   }
   return absl::OkStatus();

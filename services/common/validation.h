@@ -14,7 +14,11 @@ namespace kam {
 absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars,
                        bool required);
 
-// Identifiers such as registration numbers and subjects: 1..max_chars of [A-Za-z0-9._@:-].
+// Longest user or machine id (JWT "sub", owner ids, audit actors).
+inline constexpr size_t kMaxSubjectChars = 128;
+
+// Identifiers such as subjects and owner ids: 1..max_chars of [A-Za-z0-9._@:|+-] (the
+// characters identity providers use in subjects, e.g. "auth0|5f7c").
 absl::Status CheckToken(std::string_view field, std::string_view value, size_t max_chars,
                         bool required);
 

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "services/common/call_observer.h"
 #include "services/common/identity.h"
+#include "services/common/log.h"
 #include "services/common/status.h"
 #include "services/gateway/auth.h"
 
@@ -17,6 +18,34 @@ const google::protobuf::MethodDescriptor* FindMethod(const std::string& full_met
   const auto* descriptor =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
   return descriptor ? descriptor->FindMethodByName(method) : nullptr;
+}
+
+// What the caller sees of a failed upstream call. Business errors pass unchanged (the
+// service chose a safe message), but transport errors can name internal addresses, and an
+// upstream UNAUTHENTICATED after the gateway authenticated the caller is our
+// misconfiguration (identity keys differ), not the caller's fault.
+grpc::Status ForClient(const grpc::Status& upstream, const std::string& request_id) {
+  auto logged = [&](grpc::StatusCode code, const std::string& message) {
+    LogWarn("upstream call failed", {{"request_id", request_id},
+                                     {"code", GrpcCodeName(upstream.error_code())},
+                                     {"detail", upstream.error_message()}});
+    return grpc::Status(code, message);
+  };
+  switch (upstream.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return logged(grpc::StatusCode::UNAVAILABLE, "service unavailable, safe to retry");
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return logged(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline exceeded");
+    case grpc::StatusCode::CANCELLED:
+      return logged(grpc::StatusCode::CANCELLED, "cancelled");
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::DATA_LOSS:
+      return logged(grpc::StatusCode::INTERNAL, "internal error");
+    default:
+      return upstream;
+  }
 }
 
 }  // namespace
@@ -80,7 +109,7 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
 
   void OnUpstreamDone(const grpc::Status& status) {
     if (!status.ok()) {
-      Complete(status);  // the service already chose a safe code and message
+      Complete(ForClient(status, caller_.request_id));
       return;
     }
     observation_.Finish(status);

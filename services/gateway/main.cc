@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   std::string policy_file;
   kam::Settings settings("kam-gateway");
   settings.AddServer(server_settings, 50051, 9100);
-  settings.AddSecret(options.verifier.hs256_secret, "--jwt-secret", "KAM_JWT_SECRET", true);
+  settings.AddSecret(options.verifier.hs256_secret, "--jwt-secret", "KAM_JWT_SECRET", true,
+                     kam::kMinKeyBytes);
   settings.app()
       .add_option("--jwt-issuer", options.verifier.issuer, "required token iss")
       ->envname("KAM_JWT_ISSUER")

@@ -65,7 +65,7 @@ class KamStack : public ::testing::Environment {
   std::string WriteSecret(const std::string& name, const std::string& value);
 
   std::string dir_;
-  std::string jwt_secret_ = "e2e-jwt-secret-0123456789abcdef";
+  std::string jwt_secret_ = "e2e-jwt-secret-0123456789abcdef-0123456789";
   std::string jwt_secret_file_;
   std::string identity_key_ = "e2e-identity-key-fedcba9876543210";
   std::string identity_key_file_;

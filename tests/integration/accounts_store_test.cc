@@ -298,6 +298,41 @@ TEST_F(AccountStoreTest, SameRequestIdFromAnotherActorIsASeparateRequest) {
   EXPECT_EQ(Count("accounts"), 2);
 }
 
+// Subjects and request ids are case-sensitive identifiers: a case-insensitive collation would
+// let "Bob" read bob's accounts and merge two requests that differ only in case.
+TEST_F(AccountStoreTest, IdentifiersCompareExactly) {
+  Mutation upper = Request("REQ-CASE");
+  Mutation lower = Request("req-case");
+  lower.actor = "DIR-ZHAO";
+  ASSERT_TRUE(Ok(Create(Draft("REG-1"), upper)));
+  ASSERT_TRUE(Ok(Create(Draft("REG-2"), lower)));
+  EXPECT_EQ(Count("accounts"), 2);
+
+  Account bobs = Draft("REG-3");
+  bobs.owner_id = "Bob";
+  MustCreate(bobs);
+  // (Trailing spaces still compare equal under utf8mb4_bin, a PAD SPACE collation on both
+  // MariaDB and MySQL; subjects and owner ids with spaces are refused before SQL.)
+  for (const char* lookalike : {"bob", "BOB", "bOb"}) {
+    AccountFilter filter;
+    filter.owner_id = lookalike;
+    absl::StatusOr<Page<Account>> page = store_->List(filter, 0, 50);
+    ASSERT_TRUE(Ok(page));
+    EXPECT_TRUE(page->items.empty()) << "\"" << lookalike << "\" sees Bob's account";
+  }
+}
+
+TEST_F(AccountStoreTest, MutationNoteIsKeptInTheAuditTrail) {
+  const Account account = MustCreate(Draft("REG-1"));
+  Mutation archive = NextRequest();
+  archive.note = "merged into 华东 group";
+  ASSERT_TRUE(Ok(store_->Update(archive, account.id, "archived", [&](const Account& current) {
+    return Archive(current, archive.note, kDirector, archive.now);
+  })));
+  EXPECT_THAT(Rows("SELECT note FROM audit_log WHERE action = 'account.archived'"),
+              ElementsAre(ElementsAre("merged into 华东 group")));
+}
+
 TEST_F(AccountStoreTest, ConcurrentDuplicatesCreateOneAccount) {
   constexpr int kClients = 8;
   std::vector<absl::StatusOr<Account>> results(kClients, absl::UnknownError("not run"));

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 
 namespace kam::test_support {
 namespace {
@@ -191,7 +192,29 @@ absl::Status MariaDbServer::StartAgain() {
 
 absl::Status MariaDbServer::Freeze() {
   if (process_ == nullptr) return absl::FailedPreconditionError("mariadbd was never started");
-  return process_->Signal(SIGSTOP);
+  if (absl::Status sent = process_->Signal(SIGSTOP); !sent.ok()) return sent;
+  // SIGSTOP is asynchronous: a thread already running could still answer one more query.
+  // Return only once every thread is stopped.
+  const absl::Time give_up = absl::Now() + absl::Seconds(5);
+  while (!AllThreadsStopped(process_->pid())) {
+    if (absl::Now() > give_up) return absl::DeadlineExceededError("mariadbd did not stop");
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return absl::OkStatus();
+}
+
+bool MariaDbServer::AllThreadsStopped(pid_t pid) {
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    // /proc/<pid>/task/<tid>/stat: "tid (comm) S ..."; the state follows the last ')'.
+    const std::string stat = ReadFile(task.path().string() + "/stat");
+    const size_t paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
+    const char state = stat[paren + 2];
+    if (state != 'T' && state != 't') return false;
+  }
+  return !error;
 }
 
 absl::Status MariaDbServer::Thaw() {

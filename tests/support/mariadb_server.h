@@ -69,6 +69,7 @@ class MariaDbServer {
   absl::Status Initialize();
   absl::Status Launch();
   absl::Status WaitReady();
+  static bool AllThreadsStopped(pid_t pid);
   absl::StatusOr<std::string> RunClient(std::vector<std::string> args, const std::string& sql);
 
   std::string dir_;

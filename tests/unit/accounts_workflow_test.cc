@@ -63,6 +63,20 @@ TEST(NewAccount, ManagersCannotCreateForOthersButDirectorsCan) {
   EXPECT_EQ(NewAccount(for_bob, WithRole("director"), kNow)->owner_id, "bob");
 }
 
+TEST(NewAccount, OnlyTheTierReviewRolesSetATier) {
+  Account tiered = Draft();
+  tiered.tier = Tier::kA;
+  EXPECT_TRUE(absl::IsPermissionDenied(NewAccount(tiered, Manager("alice"), kNow).status()));
+  EXPECT_EQ(NewAccount(tiered, WithRole("director"), kNow)->tier, Tier::kA);
+}
+
+TEST(NewAccount, RegistrationNumbersAreLettersDigitsAndDashes) {
+  Account dotted = Draft();
+  dotted.registration_number = "913.100";
+  EXPECT_THAT(Message(NewAccount(dotted, Manager("a"), kNow).status()),
+              HasSubstr("account.registration_number"));
+}
+
 TEST(CanRead, ManagersSeeOnlyTheirOwnAccounts) {
   EXPECT_TRUE(CanRead(Manager("alice"), Stored("alice")));
   EXPECT_FALSE(CanRead(Manager("bob"), Stored("alice")));

@@ -12,6 +12,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
+constexpr char kKey[] = "0123456789abcdef0123456789abcdef";
+
 // Each test sees only the variables it sets.
 class SettingsTest : public ::testing::Test {
  protected:
@@ -23,7 +25,7 @@ class SettingsTest : public ::testing::Test {
       unsetenv(name);
     }
     setenv("KAM_DB_PASSWORD", "pw", 1);
-    setenv("KAM_IDENTITY_KEY", "key", 1);
+    setenv("KAM_IDENTITY_KEY", kKey, 1);
   }
 
   absl::Status Parse(std::vector<const char*> args) {
@@ -45,7 +47,7 @@ TEST_F(SettingsTest, DefaultsApplyWhenOnlySecretsAreGiven) {
   EXPECT_EQ(db_.name, "kam_accounts");
   EXPECT_EQ(db_.user, "kam_accounts");
   EXPECT_EQ(db_.password, "pw");
-  EXPECT_EQ(server_.identity_key, "key");
+  EXPECT_EQ(server_.identity_key, kKey);
 }
 
 TEST_F(SettingsTest, EnvironmentFeedsAndFlagsWin) {
@@ -104,6 +106,11 @@ TEST_F(SettingsTest, BothSecretFormsAtOnceIsAmbiguous) {
   std::ofstream(path) << "other";
   setenv("KAM_IDENTITY_KEY_FILE", path.c_str(), 1);
   EXPECT_THAT(std::string(Parse({}).message()), HasSubstr("set only one of --identity-key"));
+}
+
+TEST_F(SettingsTest, ShortKeyIsRefused) {
+  setenv("KAM_IDENTITY_KEY", "short", 1);
+  EXPECT_THAT(std::string(Parse({}).message()), HasSubstr("too short"));
 }
 
 TEST(SettingsAddress, RequiresHostAndPort) {

@@ -1,5 +1,6 @@
 -- The customer archive: accounts and contacts, plus the audit trail, outbox and
--- idempotency keys that every state change writes in its own transaction.
+-- idempotency keys that every state change writes in its own transaction. Identifiers
+-- (owner, actor, request id) compare exactly (utf8mb4_bin): 'Bob' is not 'bob'.
 CREATE TABLE accounts (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   name VARCHAR(200) NOT NULL,
@@ -11,7 +12,7 @@ CREATE TABLE accounts (
   lifecycle_stage TINYINT NOT NULL DEFAULT 0,
   status TINYINT NOT NULL,
   tier TINYINT NOT NULL DEFAULT 0,
-  owner_id VARCHAR(128) NOT NULL,
+  owner_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   archived BOOLEAN NOT NULL DEFAULT FALSE,
   version BIGINT NOT NULL DEFAULT 1,
   create_time DATETIME(6) NOT NULL,
@@ -40,7 +41,7 @@ CREATE TABLE contacts (
 
 CREATE TABLE audit_log (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  actor VARCHAR(128) NOT NULL,
+  actor VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   action VARCHAR(64) NOT NULL,
   resource_type VARCHAR(64) NOT NULL,
   resource_id VARCHAR(64) NOT NULL,
@@ -48,6 +49,7 @@ CREATE TABLE audit_log (
   occurred_at DATETIME(6) NOT NULL,
   before_json LONGTEXT NOT NULL,
   after_json LONGTEXT NOT NULL,
+  note VARCHAR(1000) NOT NULL DEFAULT '',
   KEY ix_audit_resource (resource_type, resource_id, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -63,8 +65,8 @@ CREATE TABLE outbox (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE idempotency_keys (
-  actor VARCHAR(128) NOT NULL,
-  request_id VARCHAR(128) NOT NULL,
+  actor VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  request_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   fingerprint CHAR(64) NOT NULL,
   response LONGTEXT NULL,
   created_at DATETIME(6) NOT NULL,

@@ -13,8 +13,8 @@ CREATE TABLE applied_events (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE idempotency_keys (
-  actor VARCHAR(128) NOT NULL,
-  request_id VARCHAR(128) NOT NULL,
+  actor VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  request_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   fingerprint CHAR(64) NOT NULL,
   response LONGTEXT NULL,
   created_at DATETIME(6) NOT NULL,

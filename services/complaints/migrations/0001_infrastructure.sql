@@ -2,7 +2,7 @@
 -- transaction (ARCHITECTURE.md, "Data ownership and events"). Complaint tables follow.
 CREATE TABLE audit_log (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  actor VARCHAR(128) NOT NULL,
+  actor VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   action VARCHAR(64) NOT NULL,
   resource_type VARCHAR(64) NOT NULL,
   resource_id VARCHAR(64) NOT NULL,
@@ -10,6 +10,7 @@ CREATE TABLE audit_log (
   occurred_at DATETIME(6) NOT NULL,
   before_json LONGTEXT NOT NULL,
   after_json LONGTEXT NOT NULL,
+  note VARCHAR(1000) NOT NULL DEFAULT '',
   KEY ix_audit_resource (resource_type, resource_id, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -25,8 +26,8 @@ CREATE TABLE outbox (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE idempotency_keys (
-  actor VARCHAR(128) NOT NULL,
-  request_id VARCHAR(128) NOT NULL,
+  actor VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  request_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   fingerprint CHAR(64) NOT NULL,
   response LONGTEXT NULL,
   created_at DATETIME(6) NOT NULL,
