@@ -99,7 +99,7 @@ absl::Status HideExistence(absl::Status status, const Principal& p) {
 Mutation MutationFor(const CallContext& call, std::string_view method,
                      const google::protobuf::Message& request, const std::string& request_id) {
   return {call.principal.subject, request_id, RequestFingerprint(method, request), call.request_id,
-          call.now};
+          call.now, /*note=*/""};
 }
 
 // A list request minus its paging fields: what a page token is bound to.

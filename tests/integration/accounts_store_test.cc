@@ -123,7 +123,8 @@ class AccountStoreTest : public ::testing::Test {
 
   // A mutation by the director; the fingerprint follows the request id unless changed.
   static Mutation Request(const std::string& request_id, absl::Time now = kNow) {
-    return {kDirector.subject, request_id, "fp-" + request_id, "trace-" + request_id, now};
+    return {kDirector.subject, request_id, "fp-" + request_id, "trace-" + request_id, now,
+            /*note=*/""};
   }
   Mutation NextRequest() { return Request(absl::StrCat("req-", ++requests_)); }
 
