@@ -27,6 +27,23 @@ constexpr int kConnectionKilled = 1927;
 constexpr int kTransientServerErrors[] = {1290, 1792, 1836, 1317, 1969};
 constexpr int kMaxAttempts = 3;
 
+// Why a connection could not be opened, naming the setting an operator has to fix.
+absl::Status ConnectError(int code) {
+  switch (code) {
+    case 1044:  // access denied to the schema
+    case 1045:  // access denied for the user
+    case 1698:
+      return absl::FailedPreconditionError(
+          "the database refused the login: check --db-user (KAM_DB_USER) and --db-password "
+          "(KAM_DB_PASSWORD or KAM_DB_PASSWORD_FILE)");
+    case 1049:
+      return absl::FailedPreconditionError(
+          "the database has no schema named by --db-name (KAM_DB_NAME)");
+    default:
+      return absl::UnavailableError("database unavailable");
+  }
+}
+
 bool IsRetryableConflict(const sql::SQLException& e) {
   return e.getErrorCode() == kDeadlock || e.getErrorCode() == kLockWaitTimeout;
 }
@@ -133,9 +150,11 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> DbPool::Connect() {
   } catch (const sql::SQLException& e) {
     metrics_->connect_failures.Increment();
     LogWarn("database connect failed", {{"code", e.getErrorCode()}, {"detail", e.what()}});
-    return absl::UnavailableError("database unavailable");
+    return ConnectError(e.getErrorCode());
   }
 }
+
+absl::Status DbPool::CheckSettings() { return Connect().status(); }
 
 absl::StatusOr<DbConnection> DbPool::Acquire() {
   std::unique_lock<std::mutex> lock(mutex_);
@@ -162,7 +181,8 @@ absl::StatusOr<DbConnection> DbPool::Acquire() {
     lock.lock();
     --open_;
     freed_.notify_one();
-    return connection.status();
+    // Callers see an outage, whatever its cause; the cause is in the log.
+    return absl::UnavailableError("database unavailable");
   }
   metrics_->in_use.Increment();
   auto slot = std::make_unique<DbConnection::Slot>();

@@ -71,6 +71,11 @@ class DbPool {
   // cannot be reached.
   absl::StatusOr<DbConnection> Acquire();
 
+  // Opens one connection to tell why the database cannot be used: UNAVAILABLE when it cannot
+  // be reached, FAILED_PRECONDITION naming the setting when it refuses the login or has no
+  // such schema (start-up waits out the first, and stops at once on the second).
+  absl::Status CheckSettings();
+
   // Whether the database answers, on a connection kept apart from the pool so that a busy
   // pool does not read as a dead database.
   bool Reachable();

@@ -133,7 +133,8 @@ absl::Status PrepareSchema(DbPool& pool, const std::vector<Migration>& migration
                            absl::Duration wait) {
   const absl::Time give_up = absl::Now() + wait;
   for (;;) {
-    absl::Status status = ApplyMigrations(pool, migrations);
+    absl::Status status = pool.CheckSettings();
+    if (status.ok()) status = ApplyMigrations(pool, migrations);
     if (!absl::IsUnavailable(status) || absl::Now() > give_up) return status;
     LogWarn("database not reachable yet, retrying migrations");
     absl::SleepFor(absl::Seconds(1));

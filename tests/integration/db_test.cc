@@ -464,6 +464,23 @@ TEST_F(DbTest, PrepareSchemaGivesUpAtOnceOnAnEditedMigration) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
+TEST_F(DbTest, WrongCredentialsStopTheStartAtOnceNamingTheSetting) {
+  DbSettings settings;
+  settings.host = g_server->host();
+  settings.port = g_server->port();
+  settings.user = schema_;
+  settings.password = "not-the-password";
+  settings.name = schema_;
+  DbPool pool(settings, nullptr);
+  const absl::Time start = absl::Now();
+  absl::Status status = PrepareSchema(pool, {kWidgets}, absl::Seconds(30));
+  EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("KAM_DB_PASSWORD"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  // A call at run time sees an outage, not the configuration.
+  EXPECT_TRUE(absl::IsUnavailable(pool.Acquire().status()));
+}
+
 // --- character set -----------------------------------------------------------------------
 
 TEST_F(DbTest, EmojiAndChineseRoundTripAsUtf8mb4) {
