@@ -34,7 +34,7 @@ struct Options {
   double seconds = 10;
 };
 
-void Authorize(const Options& options, grpc::ClientContext* context) {
+void Authorize(const Options& options, const std::string& method, grpc::ClientContext* context) {
   const kam::Principal director{"bench-director", {"director"}, ""};
   const absl::Time now = absl::Now();
   if (options.mode == "gateway") {
@@ -43,7 +43,7 @@ void Authorize(const Options& options, grpc::ClientContext* context) {
     context->AddMetadata("authorization", "Bearer " + token);
   } else {
     const kam::SignedIdentity identity =
-        kam::SignIdentity(director, options.secret, now + absl::Minutes(1));
+        kam::SignIdentity(director, method, options.secret, now + absl::Minutes(1));
     context->AddMetadata(kam::kIdentityHeader, identity.payload);
     context->AddMetadata(kam::kIdentitySignatureHeader, identity.signature);
   }
@@ -61,13 +61,21 @@ void FillCreate(const std::string& key, v1::CreateAccountRequest* request) {
 grpc::Status Create(v1::AccountService::Stub& stub, const Options& options, const std::string& key,
                     int64_t* id) {
   grpc::ClientContext context;
-  Authorize(options, &context);
+  Authorize(options, "/kam.accounts.v1.AccountService/CreateAccount", &context);
   v1::CreateAccountRequest request;
   FillCreate(key, &request);
   v1::CreateAccountResponse response;
   grpc::Status status = stub.CreateAccount(&context, request, &response);
   *id = response.account().id();
   return status;
+}
+
+// The gRPC path of a --method value, which a direct identity is bound to.
+std::string FullMethod(const std::string& method) {
+  if (method == "whoami") return "/kam.gateway.v1.GatewayService/WhoAmI";
+  if (method == "list") return "/kam.accounts.v1.AccountService/ListAccounts";
+  if (method == "create") return "/kam.accounts.v1.AccountService/CreateAccount";
+  return "/kam.accounts.v1.AccountService/GetAccount";
 }
 
 // One caller: a chain of calls, each issued from the previous one's completion, so that
@@ -109,7 +117,7 @@ class Caller {
       return;
     }
     auto* call = new Call;
-    Authorize(options_, &call->context);
+    Authorize(options_, FullMethod(options_.method), &call->context);
     auto done = [this, call](grpc::Status status) { Done(call, status); };
     if (options_.method == "get") {
       call->get.set_account_id(account_id_);

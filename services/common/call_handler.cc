@@ -58,12 +58,12 @@ void WorkerPool::Loop() {
   }
 }
 
-absl::StatusOr<CallContext> CallHandler::Authenticate(
-    const grpc::CallbackServerContext& context) const {
+absl::StatusOr<CallContext> CallHandler::Authenticate(const grpc::CallbackServerContext& context,
+                                                      std::string_view full_method) const {
   const SignedIdentity identity{MetadataValue(context, kIdentityHeader),
                                 MetadataValue(context, kIdentitySignatureHeader)};
   const absl::Time now = Now();
-  absl::StatusOr<Principal> principal = VerifyIdentity(identity, identity_key_, now);
+  absl::StatusOr<Principal> principal = VerifyIdentity(identity, full_method, identity_key_, now);
   if (!principal.ok()) return principal.status();
   CallContext call;
   call.principal = *std::move(principal);
@@ -83,7 +83,7 @@ grpc::ServerUnaryReactor* CallHandler::Run(grpc::CallbackServerContext* context,
     observation->Finish(wire);
     reactor->Finish(wire);
   };
-  absl::StatusOr<CallContext> call = Authenticate(*context);
+  absl::StatusOr<CallContext> call = Authenticate(*context, full_method);
   if (!call.ok()) {
     finish(call.status());
     return reactor;

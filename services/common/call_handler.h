@@ -63,7 +63,8 @@ class CallHandler {
                                 Body body);
 
  private:
-  absl::StatusOr<CallContext> Authenticate(const grpc::CallbackServerContext& context) const;
+  absl::StatusOr<CallContext> Authenticate(const grpc::CallbackServerContext& context,
+                                           std::string_view full_method) const;
 
   std::string identity_key_;
   WorkerPool* workers_;

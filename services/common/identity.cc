@@ -33,13 +33,21 @@ bool IsStringArray(const nlohmann::json& value) {
 
 // The payload was signed by the gateway, but it is still checked field by field so that a
 // gateway bug surfaces as UNAUTHENTICATED rather than as an exception in a handler.
-absl::StatusOr<Principal> ParsePayload(std::string_view json, absl::Time now) {
+absl::StatusOr<Principal> ParsePayload(std::string_view json, std::string_view method,
+                                       absl::Time now) {
   const auto payload = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (!payload.is_object()) return Unauthenticated("identity malformed");
   const auto sub = payload.find("sub");
   const auto roles = payload.find("roles");
   const auto dept = payload.find("dept");
   const auto exp = payload.find("exp");
+  const auto bound_method = payload.find("m");
+  if (bound_method == payload.end() || !bound_method->is_string()) {
+    return Unauthenticated("identity malformed");
+  }
+  if (bound_method->get_ref<const std::string&>() != method) {
+    return Unauthenticated("identity issued for another method");
+  }
   if (sub == payload.end() || !sub->is_string() || roles == payload.end() ||
       !IsStringArray(*roles) || (dept != payload.end() && !dept->is_string()) ||
       exp == payload.end() || !exp->is_number_integer()) {
@@ -70,8 +78,10 @@ bool Principal::HasAnyRole(std::initializer_list<std::string_view> wanted) const
                      [this](std::string_view role) { return HasRole(role); });
 }
 
-SignedIdentity SignIdentity(const Principal& principal, std::string_view key, absl::Time expires) {
-  const nlohmann::json payload = {{"sub", principal.subject},
+SignedIdentity SignIdentity(const Principal& principal, std::string_view method,
+                            std::string_view key, absl::Time expires) {
+  const nlohmann::json payload = {{"m", method},
+                                  {"sub", principal.subject},
                                   {"roles", principal.roles},
                                   {"dept", principal.department},
                                   {"exp", absl::ToUnixSeconds(expires)}};
@@ -82,8 +92,8 @@ SignedIdentity SignIdentity(const Principal& principal, std::string_view key, ab
   return signed_identity;
 }
 
-absl::StatusOr<Principal> VerifyIdentity(const SignedIdentity& identity, std::string_view key,
-                                         absl::Time now) {
+absl::StatusOr<Principal> VerifyIdentity(const SignedIdentity& identity, std::string_view method,
+                                         std::string_view key, absl::Time now) {
   if (identity.payload.empty() || identity.signature.empty()) {
     return Unauthenticated("identity missing");
   }
@@ -96,7 +106,7 @@ absl::StatusOr<Principal> VerifyIdentity(const SignedIdentity& identity, std::st
   }
   std::string json;
   if (!Base64UrlDecode(identity.payload, &json)) return Unauthenticated("identity malformed");
-  return ParsePayload(json, now);
+  return ParsePayload(json, method, now);
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {

@@ -35,13 +35,16 @@ struct SignedIdentity {
   std::string signature;
 };
 
-// Signs `principal` for one call; `expires` bounds replay of captured metadata.
-SignedIdentity SignIdentity(const Principal& principal, std::string_view key, absl::Time expires);
+// Signs `principal` for one call of `method` ("/pkg.Service/Method"); `expires` bounds
+// replay of captured metadata, and the method binding keeps it from being replayed against
+// any other method or service.
+SignedIdentity SignIdentity(const Principal& principal, std::string_view method,
+                            std::string_view key, absl::Time expires);
 
-// UNAUTHENTICATED unless the signature verifies under `key` and the payload has not
-// expired (30 s of clock skew allowed).
-absl::StatusOr<Principal> VerifyIdentity(const SignedIdentity& identity, std::string_view key,
-                                         absl::Time now);
+// UNAUTHENTICATED unless the signature verifies under `key`, the payload was issued for
+// `method` and has not expired (30 s of clock skew allowed).
+absl::StatusOr<Principal> VerifyIdentity(const SignedIdentity& identity, std::string_view method,
+                                         std::string_view key, absl::Time now);
 
 // Raw HMAC-SHA256 and base64url without padding, shared with the JWT code.
 std::string HmacSha256(std::string_view key, std::string_view data);

@@ -74,8 +74,9 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
     const auto deadline = ForwardDeadline(context_->deadline(), std::chrono::system_clock::now(),
                                           forwarder_.options_);
     upstream_.set_deadline(deadline);
-    const SignedIdentity identity = SignIdentity(
-        caller_.principal, forwarder_.options_.identity_key, absl::FromChrono(deadline));
+    const SignedIdentity identity =
+        SignIdentity(caller_.principal, context_->method(), forwarder_.options_.identity_key,
+                     absl::FromChrono(deadline));
     upstream_.AddMetadata(kIdentityHeader, identity.payload);
     upstream_.AddMetadata(kIdentitySignatureHeader, identity.signature);
     upstream_.AddMetadata(kRequestIdHeader, caller_.request_id);

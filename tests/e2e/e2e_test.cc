@@ -69,13 +69,18 @@ TEST_F(GatewayBypassTest, AccountsRefusesIdentityTheGatewayDidNotSign) {
   v1::Account account;
   ASSERT_THAT(Create(As("dana", {"director"}), Draft("target"), &account), GrpcOk());
   const absl::Time expires = absl::Now() + absl::Minutes(1);
+  constexpr char kGet[] = "/kam.accounts.v1.AccountService/GetAccount";
   const SignedIdentity director =
-      SignIdentity({"dana", {"director"}, ""}, stack().identity_key(), expires);
+      SignIdentity({"dana", {"director"}, ""}, kGet, stack().identity_key(), expires);
   const SignedIdentity forged =
-      SignIdentity({"mallory", {"admin"}, ""}, "a-key-the-gateway-never-had", expires);
+      SignIdentity({"mallory", {"admin"}, ""}, kGet, "a-key-the-gateway-never-had", expires);
+  // A genuine identity captured from another call cannot be replayed against this one.
+  const SignedIdentity for_archive =
+      SignIdentity({"dana", {"director"}, ""}, "/kam.accounts.v1.AccountService/ArchiveAccount",
+                   stack().identity_key(), expires);
   // A manager's genuine identity with its roles rewritten to admin, signature kept.
   const SignedIdentity manager =
-      SignIdentity({"mallory", {"account_manager"}, ""}, stack().identity_key(), expires);
+      SignIdentity({"mallory", {"account_manager"}, ""}, kGet, stack().identity_key(), expires);
   std::string payload;
   ASSERT_TRUE(Base64UrlDecode(manager.payload, &payload));
   ASSERT_THAT(payload, HasSubstr("\"account_manager\""));
@@ -88,7 +93,8 @@ TEST_F(GatewayBypassTest, AccountsRefusesIdentityTheGatewayDidNotSign) {
     Metadata metadata;
   } cases[] = {{"no identity", {}},
                {"signed with another key", IdentityMetadata(forged)},
-               {"payload changed after signing", IdentityMetadata(tampered)}};
+               {"payload changed after signing", IdentityMetadata(tampered)},
+               {"identity signed for another method", IdentityMetadata(for_archive)}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
     EXPECT_THAT(Get(DirectToAccounts(c.metadata), account.id()),

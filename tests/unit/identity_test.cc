@@ -16,64 +16,82 @@ using ::testing::MatchesRegex;
 using ::testing::Not;
 
 constexpr char kKey[] = "identity-test-key";
+constexpr char kMethod[] = "/kam.accounts.v1.AccountService/GetAccount";
 const absl::Time kNow = absl::FromUnixSeconds(1700000000);
 
 Principal Alice() { return {"alice", {"account_manager", "director"}, "quality"}; }
 
 TEST(IdentityTest, SignThenVerifyRoundTrips) {
-  const SignedIdentity signed_identity = SignIdentity(Alice(), kKey, kNow + absl::Minutes(1));
-  const absl::StatusOr<Principal> principal = VerifyIdentity(signed_identity, kKey, kNow);
+  const SignedIdentity signed_identity =
+      SignIdentity(Alice(), kMethod, kKey, kNow + absl::Minutes(1));
+  const absl::StatusOr<Principal> principal = VerifyIdentity(signed_identity, kMethod, kKey, kNow);
   ASSERT_TRUE(principal.ok()) << principal.status();
   EXPECT_EQ(principal->subject, "alice");
   EXPECT_THAT(principal->roles, ElementsAre("account_manager", "director"));
   EXPECT_EQ(principal->department, "quality");
 }
 
+TEST(IdentityTest, IdentityForOneMethodIsRefusedByAnother) {
+  const SignedIdentity read = SignIdentity(Alice(), kMethod, kKey, kNow + absl::Minutes(1));
+  const absl::StatusOr<Principal> archive =
+      VerifyIdentity(read, "/kam.accounts.v1.AccountService/ArchiveAccount", kKey, kNow);
+  EXPECT_EQ(archive.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(archive.status().message(), "identity issued for another method");
+}
+
 TEST(IdentityTest, WrongKeyIsRejected) {
-  const SignedIdentity signed_identity = SignIdentity(Alice(), kKey, kNow + absl::Minutes(1));
-  const absl::StatusOr<Principal> principal = VerifyIdentity(signed_identity, "other", kNow);
+  const SignedIdentity signed_identity =
+      SignIdentity(Alice(), kMethod, kKey, kNow + absl::Minutes(1));
+  const absl::StatusOr<Principal> principal =
+      VerifyIdentity(signed_identity, kMethod, "other", kNow);
   EXPECT_EQ(principal.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(principal.status().message(), "identity signature invalid");
 }
 
 TEST(IdentityTest, EmptyKeyRejectsEvenAnEmptyKeySignature) {
-  const SignedIdentity signed_identity = SignIdentity(Alice(), "", kNow + absl::Minutes(1));
-  EXPECT_EQ(VerifyIdentity(signed_identity, "", kNow).status().code(),
+  const SignedIdentity signed_identity =
+      SignIdentity(Alice(), kMethod, "", kNow + absl::Minutes(1));
+  EXPECT_EQ(VerifyIdentity(signed_identity, kMethod, "", kNow).status().code(),
             absl::StatusCode::kUnauthenticated);
 }
 
 TEST(IdentityTest, TamperedPayloadIsRejectedWithoutEchoingIt) {
-  SignedIdentity signed_identity = SignIdentity(Alice(), kKey, kNow + absl::Minutes(1));
+  SignedIdentity signed_identity = SignIdentity(Alice(), kMethod, kKey, kNow + absl::Minutes(1));
   signed_identity.payload =
       Base64UrlEncode(R"({"sub":"mallory","roles":["admin"],"dept":"","exp":1800000000})");
-  const absl::StatusOr<Principal> principal = VerifyIdentity(signed_identity, kKey, kNow);
+  const absl::StatusOr<Principal> principal = VerifyIdentity(signed_identity, kMethod, kKey, kNow);
   EXPECT_EQ(principal.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(principal.status().message(), Not(HasSubstr("mallory")));
 }
 
 TEST(IdentityTest, MissingPartsAreRejected) {
-  const SignedIdentity signed_identity = SignIdentity(Alice(), kKey, kNow + absl::Minutes(1));
-  EXPECT_EQ(VerifyIdentity({signed_identity.payload, ""}, kKey, kNow).status().message(),
+  const SignedIdentity signed_identity =
+      SignIdentity(Alice(), kMethod, kKey, kNow + absl::Minutes(1));
+  EXPECT_EQ(VerifyIdentity({signed_identity.payload, ""}, kMethod, kKey, kNow).status().message(),
             "identity missing");
-  EXPECT_EQ(VerifyIdentity({"", signed_identity.signature}, kKey, kNow).status().message(),
+  EXPECT_EQ(VerifyIdentity({"", signed_identity.signature}, kMethod, kKey, kNow).status().message(),
             "identity missing");
 }
 
 TEST(IdentityTest, GarbledSignedPayloadIsRejected) {
-  for (const std::string json : {"not json", "[1,2]", R"({"sub":"a","roles":"admin","exp":1})",
-                                 R"({"sub":"a","roles":["admin"]})"}) {
+  for (const std::string json :
+       {"not json", "[1,2]",
+        R"({"m":"/kam.accounts.v1.AccountService/GetAccount","sub":"a","roles":"admin","exp":1})",
+        R"({"m":"/kam.accounts.v1.AccountService/GetAccount","sub":"a","roles":["admin"]})",
+        R"({"sub":"a","roles":["admin"],"exp":1800000000})"}) {
     SignedIdentity garbled;
     garbled.payload = Base64UrlEncode(json);
     garbled.signature = Base64UrlEncode(HmacSha256(kKey, garbled.payload));
-    EXPECT_EQ(VerifyIdentity(garbled, kKey, kNow).status().message(), "identity malformed") << json;
+    EXPECT_EQ(VerifyIdentity(garbled, kMethod, kKey, kNow).status().message(), "identity malformed")
+        << json;
   }
 }
 
 TEST(IdentityTest, ExpiryAllowsThirtySecondsOfSkew) {
-  const SignedIdentity signed_identity = SignIdentity(Alice(), kKey, kNow);
-  EXPECT_TRUE(VerifyIdentity(signed_identity, kKey, kNow + absl::Seconds(29)).ok());
+  const SignedIdentity signed_identity = SignIdentity(Alice(), kMethod, kKey, kNow);
+  EXPECT_TRUE(VerifyIdentity(signed_identity, kMethod, kKey, kNow + absl::Seconds(29)).ok());
   const absl::StatusOr<Principal> late =
-      VerifyIdentity(signed_identity, kKey, kNow + absl::Seconds(30));
+      VerifyIdentity(signed_identity, kMethod, kKey, kNow + absl::Seconds(30));
   EXPECT_EQ(late.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(late.status().message(), "identity expired");
 }
