@@ -23,7 +23,9 @@ DatabaseService::DatabaseService(const std::string& name, int default_grpc_port,
 
   runner_ = std::make_unique<ServerRunner>(name, server_settings_);
   pool_ = std::make_unique<DbPool>(db_settings_, &runner_->registry());
-  if (absl::Status status = PrepareSchema(*pool_, migrations); !status.ok()) {
+  if (absl::Status status =
+          PrepareSchema(*pool_, migrations, absl::Seconds(60), TerminationPending);
+      !status.ok()) {
     std::cerr << program_ << ": " << status.message() << std::endl;
     std::exit(1);
   }

@@ -130,12 +130,15 @@ absl::Status ApplyMigrations(DbPool& pool, const std::vector<Migration>& migrati
 }
 
 absl::Status PrepareSchema(DbPool& pool, const std::vector<Migration>& migrations,
-                           absl::Duration wait) {
+                           absl::Duration wait, const std::function<bool()>& stop_requested) {
   const absl::Time give_up = absl::Now() + wait;
   for (;;) {
     absl::Status status = pool.CheckSettings();
     if (status.ok()) status = ApplyMigrations(pool, migrations);
     if (!absl::IsUnavailable(status) || absl::Now() > give_up) return status;
+    if (stop_requested && stop_requested()) {
+      return absl::CancelledError("stopped while waiting for the database");
+    }
     LogWarn("database not reachable yet, retrying migrations");
     absl::SleepFor(absl::Seconds(1));
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,9 @@ absl::Status ApplyMigrations(DbPool& pool, const std::vector<Migration>& migrati
 
 // ApplyMigrations, waiting up to `wait` for a database that is still starting (replicas and
 // the database often start together). Errors other than UNAVAILABLE end the wait at once.
+// `stop_requested`, polled between attempts, ends the wait early (CANCELLED).
 absl::Status PrepareSchema(DbPool& pool, const std::vector<Migration>& migrations,
-                           absl::Duration wait = absl::Seconds(60));
+                           absl::Duration wait = absl::Seconds(60),
+                           const std::function<bool()>& stop_requested = nullptr);
 
 }  // namespace kam

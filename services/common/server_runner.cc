@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "services/common/log.h"
 
 namespace kam {
@@ -49,6 +50,12 @@ void InitProcess(const std::string& service_name) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   signal(SIGPIPE, SIG_IGN);
   InitLogging(service_name);
+}
+
+bool TerminationPending() {
+  sigset_t pending;
+  sigpending(&pending);
+  return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
 }
 
 ServerRunner::ServerRunner(std::string service_name, ServerSettings settings)
@@ -117,14 +124,16 @@ absl::Status ServerRunner::Run() {
     const sigset_t signals = TerminationSignals();
     int signal_number = 0;
     sigwait(&signals, &signal_number);
-    LogInfo("draining",
-            {{"signal", signal_number}, {"grace_s", absl::ToDoubleSeconds(settings_.drain_grace)}});
+    LogInfo("draining", {{"signal", signal_number},
+                         {"delay_s", absl::ToDoubleSeconds(settings_.drain_delay)},
+                         {"grace_s", absl::ToDoubleSeconds(settings_.drain_grace)}});
     {
       std::lock_guard<std::mutex> lock(mutex);
       stopping = true;
       SetReadinessStatus(health, service_names_, false);
     }
     stop_requested.notify_all();
+    absl::SleepFor(settings_.drain_delay);
     server->Shutdown(std::chrono::system_clock::now() +
                      absl::ToChronoNanoseconds(settings_.drain_grace));
   });

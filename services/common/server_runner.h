@@ -24,12 +24,17 @@ namespace kam {
 // thread sees them) and sets up JSON logging. Call first thing in main().
 void InitProcess(const std::string& service_name);
 
+// Whether SIGTERM/SIGINT arrived (they stay pending until the runner's signal thread takes
+// them), for waits that happen before serving starts.
+bool TerminationPending();
+
 // Serves a process's gRPC services with reflection, grpc.health.v1, the grpc_server_*
 // metrics on /metrics and graceful drain:
 //  - health "" (readiness) follows `readiness` polled every second; "liveness" is always
 //    SERVING while the process runs;
-//  - SIGTERM/SIGINT turn readiness NOT_SERVING, stop taking calls and wait up to
-//    drain_grace for in-flight ones.
+//  - SIGTERM/SIGINT turn readiness NOT_SERVING, keep serving for drain_delay (so load
+//    balancers stop routing here), then stop taking calls and wait up to drain_grace for
+//    in-flight ones.
 class ServerRunner {
  public:
   ServerRunner(std::string service_name, ServerSettings settings);

@@ -20,7 +20,7 @@ void AddSeconds(CLI::App& app, const std::string& flag, const std::string& env, 
   app.add_option_function<double>(
          flag, [&out](double value) { out = absl::Seconds(value); }, help)
       ->envname(env)
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::NonNegativeNumber)
       ->default_str(absl::StrCat(absl::ToDoubleSeconds(out)));
 }
 
@@ -49,6 +49,8 @@ void Settings::AddServer(ServerSettings& out, int default_grpc_port, int default
       ->envname("KAM_METRICS_PORT")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
+  AddSeconds(app_, "--drain-delay", "KAM_DRAIN_DELAY_SECONDS", out.drain_delay,
+             "seconds between readiness turning NOT_SERVING and refusing new calls");
   AddSeconds(app_, "--drain-grace", "KAM_DRAIN_GRACE_SECONDS", out.drain_grace,
              "seconds SIGTERM waits for in-flight calls");
   AddSecret(out.identity_key, "--identity-key", "KAM_IDENTITY_KEY", true, kMinKeyBytes);

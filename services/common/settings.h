@@ -20,7 +20,10 @@ struct ServerSettings {
   int metrics_port = 0;
   // HMAC key that signs the identity the gateway forwards (ARCHITECTURE.md, "The gateway").
   std::string identity_key;
-  // How long SIGTERM waits for in-flight calls before cancelling them.
+  // After SIGTERM, readiness reports NOT_SERVING for this long while calls are still
+  // served, so that load balancers stop routing here before the server stops accepting.
+  absl::Duration drain_delay = absl::ZeroDuration();
+  // Then new calls are refused and in-flight ones get this long before being cancelled.
   absl::Duration drain_grace = absl::Seconds(20);
 };
 

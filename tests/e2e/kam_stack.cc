@@ -159,6 +159,28 @@ absl::Status KamStack::StartService(ServiceProcess& service,
   }
 }
 
+absl::StatusOr<ServiceProcess> KamStack::SpawnExtra(
+    const std::string& name, const std::map<std::string, std::string>& overrides) {
+  ServiceProcess extra;
+  extra.name = name;
+  extra.schema = this->service(name).schema;
+  extra.log_path = absl::StrCat(dir_, "/", name, "-extra-", used_ports_.size(), ".log");
+  absl::StatusOr<std::map<std::string, std::string>> env = ServiceEnv(extra);
+  if (!env.ok()) return env.status();
+  extra.grpc_port = DistinctFreePort(used_ports_);
+  extra.metrics_port = DistinctFreePort(used_ports_);
+  (*env)["KAM_GRPC_PORT"] = absl::StrCat(extra.grpc_port);
+  (*env)["KAM_METRICS_PORT"] = absl::StrCat(extra.metrics_port);
+  for (const auto& [key, value] : overrides) (*env)[key] = value;
+  absl::StatusOr<std::string> binary = BinaryOf(name);
+  if (!binary.ok()) return binary.status();
+  absl::StatusOr<std::unique_ptr<test_support::ChildProcess>> process =
+      test_support::ChildProcess::Spawn(*binary, {}, *env, extra.log_path);
+  if (!process.ok()) return process.status();
+  extra.process = *std::move(process);
+  return extra;
+}
+
 const ServiceProcess& KamStack::service(const std::string& name) const {
   for (const ServiceProcess& service : services_) {
     if (service.name == name) return service;

@@ -56,6 +56,11 @@ class KamStack : public ::testing::Environment {
   // The last lines of every service's log and of the database's, for failure messages.
   std::string LogTails() const;
 
+  // Starts one more `name` process (e.g. "complaints") with this stack's settings, changed
+  // by `overrides`, on free ports; does not wait for it to become ready.
+  absl::StatusOr<ServiceProcess> SpawnExtra(const std::string& name,
+                                            const std::map<std::string, std::string>& overrides);
+
  private:
   absl::Status StartDatabase();
   // The settings of `service` but its ports; creates its schema and database user.
