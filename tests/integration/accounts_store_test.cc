@@ -22,11 +22,14 @@
 #include "services/accounts/workflow.h"
 #include "services/common/migrations.h"
 #include "tests/support/mariadb_server.h"
+#include "tests/support/test_helpers.h"
 
 namespace kam::accounts {
 namespace {
 
 using test_support::MariaDbServer;
+using test_support::Ok;
+using test_support::RunConcurrently;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -35,14 +38,6 @@ const Principal kDirector{"dir-zhao", {"director"}, ""};
 // Microseconds on purpose: DATETIME(6) must keep them.
 const absl::Time kNow = absl::FromUnixMicros(1'700'000'000'123'456);
 constexpr char kChineseName[] = "华东精细化工集团有限公司";
-
-::testing::AssertionResult Ok(const absl::Status& status) {
-  return status.ok() ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << status;
-}
-template <typename T>
-::testing::AssertionResult Ok(const absl::StatusOr<T>& value) {
-  return Ok(value.status());
-}
 
 // Every field, so that EXPECT_EQ on two of these compares whole accounts.
 auto Fields(const Account& a) {
@@ -75,23 +70,6 @@ std::vector<int64_t> Ids(const std::vector<T>& items) {
     ids.push_back(item.id);
   }
   return ids;
-}
-
-// Starts fn(0..n-1) on n threads at the same moment and waits for all of them.
-void InParallel(int n, const std::function<void(int)>& fn) {
-  absl::Notification start;
-  std::vector<std::thread> threads;
-  threads.reserve(n);
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&start, &fn, i] {
-      start.WaitForNotification();
-      fn(i);
-    });
-  }
-  start.Notify();
-  for (std::thread& t : threads) {
-    t.join();
-  }
 }
 
 class AccountStoreTest : public ::testing::Test {
@@ -337,7 +315,8 @@ TEST_F(AccountStoreTest, MutationNoteIsKeptInTheAuditTrail) {
 TEST_F(AccountStoreTest, ConcurrentDuplicatesCreateOneAccount) {
   constexpr int kClients = 8;
   std::vector<absl::StatusOr<Account>> results(kClients, absl::UnknownError("not run"));
-  InParallel(kClients, [&](int i) { results[i] = Create(Draft("REG-1"), Request("req-race")); });
+  RunConcurrently(kClients,
+                  [&](int i) { results[i] = Create(Draft("REG-1"), Request("req-race")); });
   for (const auto& result : results) {
     ASSERT_TRUE(Ok(result));
     EXPECT_EQ(result->id, results[0]->id);
@@ -492,7 +471,7 @@ TEST_F(AccountStoreTest, ConcurrentUpdatesWithOneEtagLetExactlyOneWin) {
   const Account created = MustCreate(Draft("REG-1"));
   const std::string names[2] = {"甲公司", "乙公司"};
   absl::StatusOr<Account> results[2];
-  InParallel(2, [&](int i) {
+  RunConcurrently(2, [&](int i) {
     results[i] =
         Rename(created.id, names[i], Etag(created), Request(absl::StrCat("req-", names[i])));
   });

@@ -21,11 +21,14 @@
 #include "gtest/gtest.h"
 #include "services/common/migrations.h"
 #include "tests/support/mariadb_server.h"
+#include "tests/support/test_helpers.h"
 
 namespace kam {
 namespace {
 
 using test_support::MariaDbServer;
+using test_support::Ok;
+using test_support::RunConcurrently;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -52,17 +55,6 @@ class ServerEnvironment : public ::testing::Environment {
 };
 [[maybe_unused]] ::testing::Environment* const kServerEnvironment =
     ::testing::AddGlobalTestEnvironment(new ServerEnvironment);
-
-::testing::AssertionResult Ok(const absl::Status& status) {
-  if (status.ok()) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << status;
-}
-template <typename T>
-::testing::AssertionResult Ok(const absl::StatusOr<T>& value) {
-  return Ok(value.status());
-}
 
 // Executes one statement that returns no rows; SQL errors propagate as exceptions, as they
 // do from store code.
@@ -118,23 +110,6 @@ bool Eventually(absl::Duration limit, const std::function<bool()>& done) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   return true;
-}
-
-// Runs fn(0..n-1) on n threads released together.
-void RunConcurrently(int n, const std::function<void(int)>& fn) {
-  absl::Notification go;
-  std::vector<std::thread> threads;
-  threads.reserve(n);
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      go.WaitForNotification();
-      fn(i);
-    });
-  }
-  go.Notify();
-  for (std::thread& t : threads) {
-    t.join();
-  }
 }
 
 class DbTest : public ::testing::Test {
