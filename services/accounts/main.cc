@@ -1,12 +1,22 @@
 #include "embedded_migrations.h"
+#include "services/accounts/commerce_store.h"
+#include "services/accounts/engagement_store.h"
+#include "services/accounts/events_store.h"
+#include "services/accounts/pipeline_store.h"
 #include "services/accounts/service.h"
+#include "services/accounts/store.h"
 #include "services/common/database_service.h"
 
-// Wiring only: process (settings, pool, migrations) -> store -> service -> run.
+// Wiring only: process (settings, pool, migrations) -> stores -> service -> run.
 int main(int argc, char** argv) {
   kam::DatabaseService process("accounts", 50061, 9101, kam::accounts::Migrations(), argc, argv);
-  kam::accounts::AccountStore store(process.pool());
-  kam::accounts::AccountServiceImpl service(&store, &process.handler());
+  kam::accounts::AccountStore accounts(process.pool());
+  kam::accounts::EngagementStore engagement(process.pool());
+  kam::accounts::PipelineStore pipeline(process.pool());
+  kam::accounts::CommerceStore commerce(process.pool());
+  kam::accounts::EventStore events(process.pool());
+  kam::accounts::AccountServiceImpl service({&accounts, &engagement, &pipeline, &commerce, &events},
+                                            &process.handler());
   process.runner().AddService(&service, kam::accounts::v1::AccountService::service_full_name());
   return process.Run();
 }

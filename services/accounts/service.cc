@@ -1,7 +1,7 @@
 #include "services/accounts/service.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/common/idempotency.h"
+#include "services/accounts/store.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 
@@ -17,12 +17,6 @@ constexpr char kArchiveAccount[] = "/kam.accounts.v1.AccountService/ArchiveAccou
 constexpr char kCreateContact[] = "/kam.accounts.v1.AccountService/CreateContact";
 constexpr char kListContacts[] = "/kam.accounts.v1.AccountService/ListContacts";
 
-void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
 void ToProto(const Account& a, v1::Account* out) {
   out->set_id(a.id);
   out->set_name(a.name);
@@ -36,9 +30,9 @@ void ToProto(const Account& a, v1::Account* out) {
   out->set_tier(static_cast<v1::Tier>(a.tier));
   out->set_owner_id(a.owner_id);
   out->set_archived(a.archived);
-  ToProto(a.create_time, out->mutable_create_time());
-  ToProto(a.update_time, out->mutable_update_time());
-  if (a.archive_time) ToProto(*a.archive_time, out->mutable_archive_time());
+  ToTimestamp(a.create_time, out->mutable_create_time());
+  ToTimestamp(a.update_time, out->mutable_update_time());
+  if (a.archive_time) ToTimestamp(*a.archive_time, out->mutable_archive_time());
   out->set_etag(Etag(a));
 }
 
@@ -50,7 +44,7 @@ void ToProto(const Contact& c, v1::Contact* out) {
   out->set_phone(c.phone);
   out->set_email(c.email);
   out->set_buying_role(static_cast<v1::BuyingRole>(c.buying_role));
-  ToProto(c.create_time, out->mutable_create_time());
+  ToTimestamp(c.create_time, out->mutable_create_time());
 }
 
 Account FromProto(const v1::Account& p) {
@@ -80,45 +74,14 @@ Contact FromProto(const v1::Contact& p) {
   return c;
 }
 
-absl::Status CheckId(std::string_view field, int64_t id) {
-  return id > 0 ? absl::OkStatus() : InvalidField(field, "must be a positive id");
-}
-
-bool SeesAllAccounts(const Principal& p) {
-  return p.HasAnyRole({"admin", "director", "service_agent", "handler", "analyst", "system"});
-}
-
-// Callers who could not see every account learn nothing from NOT_FOUND (AIP-211).
-absl::Status HideExistence(absl::Status status, const Principal& p) {
-  if (absl::IsNotFound(status) && !SeesAllAccounts(p)) {
-    return absl::PermissionDeniedError("no access to this account");
-  }
-  return status;
-}
-
-Mutation MutationFor(const CallContext& call, std::string_view method,
-                     const google::protobuf::Message& request, const std::string& request_id) {
-  return {call.principal.subject, request_id, RequestFingerprint(method, request), call.request_id,
-          call.now, /*note=*/""};
-}
-
-// A list request minus its paging fields: what a page token is bound to.
-template <typename Request>
-std::string QueryDigest(std::string_view method, Request request) {
-  request.clear_page_token();
-  request.clear_page_size();
-  return RequestFingerprint(method, request);
-}
-
 }  // namespace
 
-absl::StatusOr<Account> AccountServiceImpl::ReadableAccount(const CallContext& call, int64_t id) {
-  absl::StatusOr<Account> account = store_.Get(id);
-  if (!account.ok()) return HideExistence(account.status(), call.principal);
-  if (!CanRead(call.principal, *account)) {
-    return absl::PermissionDeniedError("no access to this account");
-  }
-  return account;
+absl::StatusOr<AccountView> AccountServiceImpl::ReadableAccount(const CallContext& call,
+                                                                int64_t id) {
+  absl::StatusOr<AccountView> view = stores_.accounts->Get(id, call.principal.subject);
+  if (!view.ok()) return HideExistence(view.status(), call.principal);
+  if (!CanRead(call.principal, view->works_on)) return NoAccess();
+  return view;
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* context,
@@ -129,8 +92,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
     absl::StatusOr<Account> draft =
         NewAccount(FromProto(request->account()), call.principal, call.now);
     if (!draft.ok()) return draft.status();
-    absl::StatusOr<Account> created =
-        store_.Create(MutationFor(call, "CreateAccount", *request, request->request_id()), *draft);
+    absl::StatusOr<Account> created = stores_.accounts->Create(
+        MutationFor(call, "CreateAccount", *request, request->request_id()), *draft);
     if (!created.ok()) return created.status();
     ToProto(*created, response->mutable_account());
     return absl::OkStatus();
@@ -142,9 +105,9 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
                                                          v1::GetAccountResponse* response) {
   return handler_.Run(context, kGetAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
-    absl::StatusOr<Account> account = ReadableAccount(call, request->account_id());
-    if (!account.ok()) return account.status();
-    ToProto(*account, response->mutable_account());
+    absl::StatusOr<AccountView> view = ReadableAccount(call, request->account_id());
+    if (!view.ok()) return view.status();
+    ToProto(view->account, response->mutable_account());
     return absl::OkStatus();
   });
 }
@@ -163,10 +126,10 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
     const std::string digest = QueryDigest("ListAccounts", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
-    absl::StatusOr<Page<Account>> page = store_.List(*filter, *after, *page_size);
+    absl::StatusOr<Page<Account>> page = stores_.accounts->List(*filter, *after, *page_size);
     if (!page.ok()) return page.status();
     for (const Account& account : page->items) ToProto(account, response->add_accounts());
-    if (page->more) response->set_next_page_token(EncodePageToken(page->last_id, digest));
+    if (page->more) response->set_next_page_token(EncodePageToken(page->items.back().id, digest));
     return absl::OkStatus();
   });
 }
@@ -180,7 +143,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServer
     const Account patch = FromProto(request->account());
     const std::vector<std::string> paths(request->update_mask().paths().begin(),
                                          request->update_mask().paths().end());
-    absl::StatusOr<Account> updated = store_.Update(
+    absl::StatusOr<Account> updated = stores_.accounts->Update(
         MutationFor(call, "UpdateAccount", *request, request->request_id()), patch.id, "updated",
         [&](const Account& current) {
           return ApplyUpdate(current, patch, paths, request->etag(), call.principal, call.now);
@@ -199,8 +162,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ArchiveAccount(
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     Mutation mutation = MutationFor(call, "ArchiveAccount", *request, request->request_id());
     mutation.note = request->reason();  // the reason lives in the audit trail
-    absl::StatusOr<Account> archived =
-        store_.Update(mutation, request->account_id(), "archived", [&](const Account& current) {
+    absl::StatusOr<Account> archived = stores_.accounts->Update(
+        mutation, request->account_id(), "archived", [&](const Account& current) {
           return Archive(current, request->reason(), call.principal, call.now);
         });
     if (!archived.ok()) return HideExistence(archived.status(), call.principal);
@@ -218,11 +181,11 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateContact(grpc::CallbackServer
       return s;
     }
     const Contact draft = FromProto(request->contact());
-    absl::StatusOr<Contact> created =
-        store_.CreateContact(MutationFor(call, "CreateContact", *request, request->request_id()),
-                             draft.account_id, [&](const Account& account) {
-                               return NewContact(draft, account, call.principal, call.now);
-                             });
+    absl::StatusOr<Contact> created = stores_.accounts->CreateContact(
+        MutationFor(call, "CreateContact", *request, request->request_id()), draft.account_id,
+        [&](const Account& account) {
+          return NewContact(draft, account, call.principal, call.now);
+        });
     if (!created.ok()) return HideExistence(created.status(), call.principal);
     ToProto(*created, response->mutable_contact());
     return absl::OkStatus();
@@ -243,10 +206,10 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListContacts(grpc::CallbackServerC
       return account.status();
     }
     absl::StatusOr<Page<Contact>> page =
-        store_.ListContacts(request->account_id(), *after, *page_size);
+        stores_.accounts->ListContacts(request->account_id(), *after, *page_size);
     if (!page.ok()) return page.status();
     for (const Contact& contact : page->items) ToProto(contact, response->add_contacts());
-    if (page->more) response->set_next_page_token(EncodePageToken(page->last_id, digest));
+    if (page->more) response->set_next_page_token(EncodePageToken(page->items.back().id, digest));
     return absl::OkStatus();
   });
 }

@@ -5,27 +5,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/accounts/workflow.h"
-#include "services/common/db.h"
+#include "services/accounts/store_support.h"
 
 namespace kam::accounts {
-
-// Who changes what, for the idempotency key and the audit trail.
-struct Mutation {
-  std::string actor;        // principal subject
-  std::string request_id;   // client-chosen idempotency key
-  std::string fingerprint;  // RequestFingerprint of the request
-  std::string trace_id;     // x-request-id, for the audit row
-  absl::Time now;
-  std::string note;  // kept in the audit row, e.g. the reason for archiving
-};
-
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  int64_t last_id = 0;  // id of the last item; 0 when empty
-  bool more = false;
-};
 
 // The only code that talks SQL for the archive. Every mutation writes its row, an audit
 // row and an outbox event in one transaction, and is idempotent by (actor, request_id).
@@ -35,8 +17,8 @@ class AccountStore {
 
   // ALREADY_EXISTS on a duplicate registration number (names the field).
   absl::StatusOr<Account> Create(const Mutation& mutation, const Account& account);
-  // NOT_FOUND when no account has `id`.
-  absl::StatusOr<Account> Get(int64_t id);
+  // The account and whether `subject` works on it. NOT_FOUND when no account has `id`.
+  absl::StatusOr<AccountView> Get(int64_t id, const std::string& subject);
   // Accounts matching `filter` with id > after_id, ascending by id, at most page_size.
   absl::StatusOr<Page<Account>> List(const AccountFilter& filter, int64_t after_id, int page_size);
 
@@ -54,13 +36,6 @@ class AccountStore {
   absl::StatusOr<Page<Contact>> ListContacts(int64_t account_id, int64_t after_id, int page_size);
 
  private:
-  // Runs `effect` in a transaction at most once per (actor, request_id): a retry gets the
-  // first result back from the idempotency record; a reused id for another request is
-  // INVALID_ARGUMENT.
-  template <typename T>
-  absl::StatusOr<T> Idempotent(const Mutation& m, const char* context,
-                               const std::function<absl::StatusOr<T>(DbConnection&)>& effect);
-
   DbPool& pool_;
 };
 

@@ -107,11 +107,23 @@ absl::Status CheckPaths(const std::vector<std::string>& paths) {
 
 std::string Etag(const Account& account) { return absl::StrCat("v", account.version); }
 
-bool CanRead(const Principal& caller, const Account& account) {
-  if (caller.HasAnyRole({"admin", "director", "service_agent", "handler", "analyst", "system"})) {
-    return true;
-  }
-  return IsOwner(caller, account);
+bool SeesAllAccounts(const Principal& caller) {
+  return caller.HasAnyRole({"admin", "director", "service_agent", "handler", "analyst", "system"});
+}
+
+bool CanRead(const Principal& caller, bool works_on) {
+  return SeesAllAccounts(caller) || (caller.HasRole("account_manager") && works_on);
+}
+
+bool CanWork(const Principal& caller, bool works_on) {
+  return caller.HasAnyRole({"admin", "director"}) ||
+         (caller.HasRole("account_manager") && works_on);
+}
+
+bool SeesPersonalNotes(const Principal& caller, bool works_on) { return CanWork(caller, works_on); }
+
+bool SeesFinancials(const Principal& caller) {
+  return caller.HasAnyRole({"admin", "director", "account_manager", "analyst", "system"});
 }
 
 absl::StatusOr<Account> NewAccount(Account draft, const Principal& caller, absl::Time now) {
@@ -156,7 +168,8 @@ absl::StatusOr<AccountFilter> ScopeFilter(AccountFilter requested, const Princip
 absl::StatusOr<Account> ApplyUpdate(Account current, const Account& patch,
                                     const std::vector<std::string>& paths, std::string_view etag,
                                     const Principal& caller, absl::Time now) {
-  if (!CanRead(caller, current)) return absl::PermissionDeniedError("no access to this account");
+  if (!CanRead(caller, IsOwner(caller, current)))
+    return absl::PermissionDeniedError("no access to this account");
   if (auto s = CheckPaths(paths); !s.ok()) return s;
   if (etag.empty()) return InvalidField("etag", "required: send the etag you read");
   const std::set<std::string> allowed = ChangeableFields(caller, current);
@@ -178,7 +191,8 @@ absl::StatusOr<Account> ApplyUpdate(Account current, const Account& patch,
 
 absl::StatusOr<Account> Archive(Account current, std::string_view reason, const Principal& caller,
                                 absl::Time now) {
-  if (!CanRead(caller, current)) return absl::PermissionDeniedError("no access to this account");
+  if (!CanRead(caller, IsOwner(caller, current)))
+    return absl::PermissionDeniedError("no access to this account");
   if (!caller.HasAnyRole({"admin", "director"}) && !IsOwner(caller, current)) {
     return absl::PermissionDeniedError("only the owner or a director may archive an account");
   }
@@ -193,7 +207,8 @@ absl::StatusOr<Account> Archive(Account current, std::string_view reason, const 
 
 absl::StatusOr<Contact> NewContact(Contact draft, const Account& account, const Principal& caller,
                                    absl::Time now) {
-  if (!CanRead(caller, account)) return absl::PermissionDeniedError("no access to this account");
+  if (!CanRead(caller, IsOwner(caller, account)))
+    return absl::PermissionDeniedError("no access to this account");
   if (!caller.HasAnyRole({"admin", "director", "service_agent"}) && !IsOwner(caller, account)) {
     return absl::PermissionDeniedError("your role may not add contacts to this account");
   }

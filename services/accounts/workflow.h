@@ -45,6 +45,26 @@ enum class BuyingRole {
   kPurchaser
 };
 
+enum class TransactionProcess { kUnspecified, kPast, kCurrent, kProspective };
+enum class VolumePosition { kUnspecified, kMajor, kGeneral, kScattered };
+enum class CreditRating { kUnspecified, kAAA, kAA, kA, kBBB, kBB, kB, kC };
+enum class TeamRole { kUnspecified, kSales, kTechnical, kService, kFinance, kExecutiveSponsor };
+enum class HistoryKind { kUnspecified, kTier, kOwner, kCreditRating, kCreditLimit, kParent };
+
+// Business data of the archive (经营状况).
+struct BusinessProfile {
+  std::string service_area;
+  std::string sales_capability;
+  std::string growth_potential;
+  std::string business_direction;
+  std::string competitive_position;
+  std::string reputation;
+  std::string trade_terms;
+  int32_t employee_count = 0;
+  int64_t annual_revenue_minor = 0;
+};
+
+// Money is int64 minor units of the deployment's one currency throughout the domain.
 struct Account {
   int64_t id = 0;
   std::string name;
@@ -62,6 +82,29 @@ struct Account {
   absl::Time create_time;
   absl::Time update_time;
   std::optional<absl::Time> archive_time;
+  int64_t parent_id = 0;  // 0: not part of a group
+  TransactionProcess transaction_process = TransactionProcess::kUnspecified;
+  VolumePosition volume_position = VolumePosition::kUnspecified;
+  std::string address;
+  std::string phone;
+  std::string legal_representative;
+  BusinessProfile business;
+  std::vector<std::string> tags;  // sorted, unique
+  CreditRating credit_rating = CreditRating::kUnspecified;
+  int64_t credit_limit_minor = 0;  // 0: no limit set
+  int64_t receivable_minor = 0;    // all orders minus all payments
+  bool visit_plan_suspended = false;
+  std::optional<absl::Time> visit_streak_since;  // visits before it do not count
+};
+
+// Personal notes about a contact: seen only by those who work on the account, directors and
+// admins (SeesPersonalNotes); never logged, never in events or audit rows.
+struct PersonalNotes {
+  std::string character;
+  std::string interests;
+  std::string family;
+  std::string education;
+  int32_t birth_year = 0;
 };
 
 struct Contact {
@@ -73,6 +116,27 @@ struct Contact {
   std::string email;
   BuyingRole buying_role = BuyingRole::kUnspecified;
   absl::Time create_time;
+  PersonalNotes notes;
+  int64_t version = 1;
+};
+
+struct TeamMember {
+  int64_t account_id = 0;
+  std::string member_id;
+  TeamRole role = TeamRole::kUnspecified;
+  absl::Time add_time;
+};
+
+// One change of tier, owner, credit or parent (account_history).
+struct AccountChange {
+  int64_t account_id = 0;
+  HistoryKind kind = HistoryKind::kUnspecified;
+  std::string from_value;
+  std::string to_value;
+  std::string actor;
+  std::string reason;
+  std::string request_id;
+  absl::Time time;
 };
 
 // Filters of ListAccounts, after access rules were applied.
@@ -88,9 +152,21 @@ struct AccountFilter {
 // The etag clients send back with an update: the row version, opaque to them.
 std::string Etag(const Account& account);
 
-// Whether `caller` may read `account`: managers their own accounts, every other role with
-// access to the method all accounts.
-bool CanRead(const Principal& caller, const Account& account);
+// ---- Access (ARCHITECTURE.md, object level) ----
+// `works_on`: the caller owns the account or is on its team (account_access).
+
+// Roles that see every account (managers see those they work on).
+bool SeesAllAccounts(const Principal& caller);
+// Whether `caller` may read the account.
+bool CanRead(const Principal& caller, bool works_on);
+// Whether `caller` may record work on the account (contacts, visits, opportunities,
+// contracts): those who work on it, directors and admins.
+bool CanWork(const Principal& caller, bool works_on);
+// Contacts' personal notes: those who work on the account, directors and admins.
+bool SeesPersonalNotes(const Principal& caller, bool works_on);
+// Money and credit (orders, payments, contracts, summaries, credit fields): everyone who
+// may read the account except service agents and handlers.
+bool SeesFinancials(const Principal& caller);
 
 // The account as it will be created: validated (INVALID_ARGUMENT naming "account.<field>"),
 // owner defaulted to the caller, status defaulted to ACTIVE, times set to `now`.

@@ -31,6 +31,14 @@ struct OutboxEvent {
 
 // Both write within the caller's transaction, so the change, its audit row and its event
 // commit or vanish together. Tables: audit_log and outbox in the service's own schema.
+//
+// WriteOutbox first takes the row lock of outbox_lock (one row, id 1) and keeps it until the
+// transaction ends. Outbox ids are therefore allocated in commit order, and a stream reader
+// that has read every event up to id N will never later see a committed event below N (with
+// a plain AUTO_INCREMENT a slow transaction could commit a lower id after a reader moved on).
+// The cost is that event-writing transactions serialise from their first event to commit:
+// write events last. The schema needs: CREATE TABLE outbox_lock (id TINYINT PRIMARY KEY,
+// events BIGINT NOT NULL); INSERT INTO outbox_lock VALUES (1, 0).
 void WriteAudit(DbConnection& db, const AuditEntry& entry);
 void WriteOutbox(DbConnection& db, const OutboxEvent& event);
 

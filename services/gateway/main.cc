@@ -32,12 +32,12 @@ int main(int argc, char** argv) {
   settings.ParseOrExit(argc, argv);
   options.identity_key = server_settings.identity_key;
 
-  // Taken from generated messages, which also makes the linker keep every descriptor.
+  const auto* descriptors = google::protobuf::DescriptorPool::generated_pool();
   const kam::gateway::Policy::Services forwarded = {
-      kam::accounts::v1::Account::descriptor()->file()->FindServiceByName("AccountService")};
+      descriptors->FindServiceByName(kam::accounts::v1::AccountService::service_full_name())};
   kam::gateway::Policy::Services described = forwarded;
   described.push_back(
-      kam::gateway::v1::WhoAmIRequest::descriptor()->file()->FindServiceByName("GatewayService"));
+      descriptors->FindServiceByName(kam::gateway::v1::GatewayService::service_full_name()));
   absl::StatusOr<kam::gateway::Policy> policy = kam::gateway::Policy::Load(policy_file, described);
   if (!policy.ok()) {
     std::cerr << "kam-gateway: --policy-file (KAM_POLICY_FILE): " << policy.status().message()

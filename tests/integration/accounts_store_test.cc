@@ -137,6 +137,12 @@ class AccountStoreTest : public ::testing::Test {
     });
   }
 
+  absl::StatusOr<Account> Read(int64_t id) {
+    absl::StatusOr<AccountView> view = store_->Get(id, "director-1");
+    if (!view.ok()) return view.status();
+    return view->account;
+  }
+
   absl::StatusOr<Contact> AddContact(int64_t account_id, const std::string& name) {
     const Mutation m = NextRequest();
     Contact draft;
@@ -160,7 +166,7 @@ class AccountStoreTest : public ::testing::Test {
         break;
       }
       pages.push_back(*page);
-      after = page->last_id;
+      after = page->items.empty() ? after : page->items.back().id;
       if (page->more) {
         between();
       }
@@ -211,10 +217,10 @@ TEST_F(AccountStoreTest, CreatedAccountReadsBackUnchanged) {
   EXPECT_EQ(created->status, AccountStatus::kActive);
   EXPECT_EQ(created->create_time, kNow);
 
-  absl::StatusOr<Account> read = store_->Get(created->id);
+  absl::StatusOr<Account> read = Read(created->id);
   ASSERT_TRUE(Ok(read));
   EXPECT_EQ(Fields(*read), Fields(*created));
-  EXPECT_TRUE(absl::IsNotFound(store_->Get(created->id + 1000).status()));
+  EXPECT_TRUE(absl::IsNotFound(Read(created->id + 1000).status()));
 }
 
 TEST_F(AccountStoreTest, CreateWritesOneAuditRowAndOneEventWithTheAccount) {
@@ -402,7 +408,6 @@ TEST_F(AccountStoreTest, KeysetPagingServesEveryAccountOnce) {
     sizes.push_back(page.items.size());
     const std::vector<int64_t> page_ids = Ids(page.items);
     seen.insert(seen.end(), page_ids.begin(), page_ids.end());
-    EXPECT_EQ(page.last_id, page_ids.back());
   }
   EXPECT_THAT(sizes, ElementsAre(50u, 50u, 20u));
   EXPECT_EQ(seen, ids) << "ascending ids, none skipped or repeated";
@@ -433,7 +438,7 @@ TEST_F(AccountStoreTest, StaleEtagIsAbortedAndChangesNothing) {
   const std::vector<int> before = Written();
   absl::StatusOr<Account> stale = Rename(created.id, "新名称", "v0", NextRequest());
   EXPECT_TRUE(absl::IsAborted(stale.status())) << stale.status();
-  absl::StatusOr<Account> read = store_->Get(created.id);
+  absl::StatusOr<Account> read = Read(created.id);
   ASSERT_TRUE(Ok(read));
   EXPECT_EQ(Fields(*read), Fields(created));
   EXPECT_EQ(Written(), before);
@@ -449,7 +454,7 @@ TEST_F(AccountStoreTest, UpdateBumpsVersionAndRecordsBeforeAndAfter) {
   EXPECT_EQ(updated->name, "新名称");
   EXPECT_EQ(updated->update_time, later);
   EXPECT_EQ(updated->create_time, created.create_time);
-  absl::StatusOr<Account> read = store_->Get(created.id);
+  absl::StatusOr<Account> read = Read(created.id);
   ASSERT_TRUE(Ok(read));
   EXPECT_EQ(Fields(*read), Fields(*updated));
 
@@ -479,7 +484,7 @@ TEST_F(AccountStoreTest, ConcurrentUpdatesWithOneEtagLetExactlyOneWin) {
       << results[0].status() << " / " << results[1].status();
   const int winner = results[0].ok() ? 0 : 1;
   EXPECT_TRUE(absl::IsAborted(results[1 - winner].status())) << results[1 - winner].status();
-  absl::StatusOr<Account> read = store_->Get(created.id);
+  absl::StatusOr<Account> read = Read(created.id);
   ASSERT_TRUE(Ok(read));
   EXPECT_EQ(read->name, names[winner]);
   EXPECT_EQ(read->version, 2);
@@ -510,7 +515,7 @@ TEST_F(AccountStoreTest, ContactsPageInCreationOrder) {
       seen.push_back(c.id);
     }
     sizes.push_back(page->items.size());
-    after = page->last_id;
+    after = page->items.empty() ? after : page->items.back().id;
     more = page->more;
   }
   EXPECT_THAT(sizes, ElementsAre(2u, 2u, 1u));

@@ -77,11 +77,30 @@ TEST(NewAccount, RegistrationNumbersAreLettersDigitsAndDashes) {
               HasSubstr("account.registration_number"));
 }
 
-TEST(CanRead, ManagersSeeOnlyTheirOwnAccounts) {
-  EXPECT_TRUE(CanRead(Manager("alice"), Stored("alice")));
-  EXPECT_FALSE(CanRead(Manager("bob"), Stored("alice")));
-  EXPECT_TRUE(CanRead(WithRole("director"), Stored("alice")));
-  EXPECT_TRUE(CanRead(WithRole("service_agent"), Stored("alice")));
+TEST(Access, ManagersSeeOnlyAccountsTheyWorkOn) {
+  EXPECT_TRUE(CanRead(Manager("alice"), /*works_on=*/true));
+  EXPECT_FALSE(CanRead(Manager("bob"), /*works_on=*/false));
+  EXPECT_TRUE(CanRead(WithRole("director"), false));
+  EXPECT_TRUE(CanRead(WithRole("service_agent"), false));
+  EXPECT_TRUE(CanRead(WithRole("analyst"), false));
+}
+
+TEST(Access, OnlyTheAccountTeamAndDirectorsWorkOnAnAccountAndSeePersonalNotes) {
+  EXPECT_TRUE(CanWork(Manager("alice"), true));
+  EXPECT_FALSE(CanWork(Manager("bob"), false));
+  EXPECT_TRUE(CanWork(WithRole("director"), false));
+  EXPECT_FALSE(CanWork(WithRole("analyst"), false));
+  EXPECT_TRUE(SeesPersonalNotes(Manager("alice"), true));
+  EXPECT_FALSE(SeesPersonalNotes(WithRole("service_agent"), false));
+  EXPECT_FALSE(SeesPersonalNotes(WithRole("analyst"), false));
+  EXPECT_TRUE(SeesPersonalNotes(WithRole("director"), false));
+}
+
+TEST(Access, ServiceAgentsAndHandlersSeeNoMoney) {
+  EXPECT_FALSE(SeesFinancials(WithRole("service_agent")));
+  EXPECT_FALSE(SeesFinancials(WithRole("handler")));
+  EXPECT_TRUE(SeesFinancials(WithRole("analyst")));
+  EXPECT_TRUE(SeesFinancials(Manager("alice")));
 }
 
 TEST(ScopeFilter, PinsManagersToTheirOwnAccounts) {

@@ -14,7 +14,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 const google::protobuf::ServiceDescriptor& AccountService() {
-  return *accounts::v1::Account::descriptor()->file()->FindServiceByName("AccountService");
+  return *google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      accounts::v1::AccountService::service_full_name());
 }
 
 std::string Scrape(prometheus::Registry& registry) {
@@ -28,8 +29,9 @@ TEST(SplitFullMethod, SplitsServiceAndMethod) {
   EXPECT_EQ(SplitFullMethod("garbage").second, "");
 }
 
-TEST(GrpcTypeLabel, UnaryMethodsAreUnary) {
+TEST(GrpcTypeLabel, LabelsUnaryAndServerStreamingMethods) {
   EXPECT_EQ(GrpcTypeLabel(*AccountService().FindMethodByName("ListAccounts")), "unary");
+  EXPECT_EQ(GrpcTypeLabel(*AccountService().FindMethodByName("WatchEvents")), "server_stream");
 }
 
 TEST(GrpcServerMetrics, PreCreatesEveryMethodAndCodeAtZero) {
@@ -38,13 +40,16 @@ TEST(GrpcServerMetrics, PreCreatesEveryMethodAndCodeAtZero) {
   metrics.PreCreate(AccountService());
   const std::string text = Scrape(registry);
   for (int i = 0; i < AccountService().method_count(); ++i) {
-    const std::string method = AccountService().method(i)->name();
-    EXPECT_THAT(
-        text,
-        HasSubstr("grpc_server_handled_total{grpc_code=\"Unavailable\",grpc_method=\"" + method +
-                  "\",grpc_service=\"kam.accounts.v1.AccountService\","
-                  "grpc_type=\"unary\"} 0"));
-    EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_method=\"" + method + "\""));
+    const google::protobuf::MethodDescriptor& descriptor = *AccountService().method(i);
+    const std::string method = descriptor.name();
+    // Checked per line so that a failure prints one line, not the whole scrape.
+    const std::string series =
+        "grpc_server_handled_total{grpc_code=\"Unavailable\",grpc_method=\"" + method +
+        "\",grpc_service=\"kam.accounts.v1.AccountService\",grpc_type=\"" +
+        std::string(GrpcTypeLabel(descriptor)) + "\"} 0";
+    EXPECT_NE(text.find(series), std::string::npos) << series;
+    const std::string started = "grpc_server_started_total{grpc_method=\"" + method + "\"";
+    EXPECT_NE(text.find(started), std::string::npos) << started;
   }
 }
 
