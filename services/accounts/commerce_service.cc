@@ -81,4 +81,6 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetGroupSummary(
   return v1::AccountService::CallbackService::GetGroupSummary(context, request, response);
 }
 
+bool FillCommerceEvent(const std::string&, const nlohmann::json&, v1::Event*) { return false; }
+
 }  // namespace kam::accounts

@@ -39,4 +39,6 @@ grpc::ServerUnaryReactor* AccountServiceImpl::RestoreVisitPlan(
   return v1::AccountService::CallbackService::RestoreVisitPlan(context, request, response);
 }
 
+bool FillEngagementEvent(const std::string&, const nlohmann::json&, v1::Event*) { return false; }
+
 }  // namespace kam::accounts

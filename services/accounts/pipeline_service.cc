@@ -45,4 +45,6 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetPipelineSummary(
   return v1::AccountService::CallbackService::GetPipelineSummary(context, request, response);
 }
 
+bool FillPipelineEvent(const std::string&, const nlohmann::json&, v1::Event*) { return false; }
+
 }  // namespace kam::accounts

@@ -1,9 +1,23 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "kam/accounts/v1/accounts.grpc.pb.h"
 #include "services/accounts/service_support.h"
 
 namespace kam::accounts {
+
+// Fills the payload of an event from its outbox row (aggregate type and the domain JSON the
+// store wrote); false when the aggregate type belongs to another part. One per part of the
+// business, defined next to that part's handlers; WatchEvents asks each in turn.
+bool FillArchiveEvent(const std::string& aggregate_type, const nlohmann::json& payload,
+                      v1::Event* event);
+bool FillEngagementEvent(const std::string& aggregate_type, const nlohmann::json& payload,
+                         v1::Event* event);
+bool FillPipelineEvent(const std::string& aggregate_type, const nlohmann::json& payload,
+                       v1::Event* event);
+bool FillCommerceEvent(const std::string& aggregate_type, const nlohmann::json& payload,
+                       v1::Event* event);
 
 class AccountStore;
 class EngagementStore;

@@ -13,12 +13,14 @@ constexpr size_t kMaxQueuedCalls = 1024;
 
 DatabaseService::DatabaseService(const std::string& name, int default_grpc_port,
                                  int default_metrics_port, const std::vector<Migration>& migrations,
-                                 int argc, char** argv)
+                                 int argc, char** argv,
+                                 const std::function<void(Settings&)>& add_flags)
     : program_("kam-" + name) {
   InitProcess(name);
   Settings settings(program_);
   settings.AddServer(server_settings_, default_grpc_port, default_metrics_port);
   settings.AddDatabase(db_settings_, "kam_" + name);
+  if (add_flags) add_flags(settings);
   settings.ParseOrExit(argc, argv);
 
   runner_ = std::make_unique<ServerRunner>(name, server_settings_);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "services/common/db.h"
 #include "services/common/migrations.h"
 #include "services/common/server_runner.h"
+#include "services/common/settings.h"
 
 namespace kam {
 
@@ -17,8 +19,10 @@ namespace kam {
 // before serving ends the process with one line on stderr.
 class DatabaseService {
  public:
+  // `add_flags` registers the service's own settings before the command line is parsed.
   DatabaseService(const std::string& name, int default_grpc_port, int default_metrics_port,
-                  const std::vector<Migration>& migrations, int argc, char** argv);
+                  const std::vector<Migration>& migrations, int argc, char** argv,
+                  const std::function<void(Settings&)>& add_flags = nullptr);
 
   DbPool& pool() { return *pool_; }
   CallHandler& handler() { return *handler_; }
