@@ -57,6 +57,4 @@ grpc::ServerUnaryReactor* AccountServiceImpl::SetCredit(grpc::CallbackServerCont
   return v1::AccountService::CallbackService::SetCredit(context, request, response);
 }
 
-bool FillArchiveEvent(const std::string&, const nlohmann::json&, v1::Event*) { return false; }
-
 }  // namespace kam::accounts

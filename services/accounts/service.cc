@@ -76,6 +76,15 @@ Contact FromProto(const v1::Contact& p) {
 
 }  // namespace
 
+bool FillArchiveEvent(const std::string& aggregate_type, const nlohmann::json& payload,
+                      v1::Event* event) {
+  if (aggregate_type == "account") {
+    ToProto(AccountFromJson(payload), event->mutable_account());
+    return true;
+  }
+  return false;
+}
+
 absl::StatusOr<AccountView> AccountServiceImpl::ReadableAccount(const CallContext& call,
                                                                 int64_t id) {
   absl::StatusOr<AccountView> view = stores_.accounts->Get(id, call.principal.subject);
