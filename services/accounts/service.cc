@@ -5,6 +5,8 @@
 #include "services/common/status.h"
 #include "services/common/validation.h"
 
+// The accounts themselves: create, read, list, update, archive, the group tree; and the
+// archive's event payloads.
 namespace kam::accounts {
 namespace {
 
@@ -14,65 +16,10 @@ constexpr char kGetAccount[] = "/kam.accounts.v1.AccountService/GetAccount";
 constexpr char kListAccounts[] = "/kam.accounts.v1.AccountService/ListAccounts";
 constexpr char kUpdateAccount[] = "/kam.accounts.v1.AccountService/UpdateAccount";
 constexpr char kArchiveAccount[] = "/kam.accounts.v1.AccountService/ArchiveAccount";
-constexpr char kCreateContact[] = "/kam.accounts.v1.AccountService/CreateContact";
-constexpr char kListContacts[] = "/kam.accounts.v1.AccountService/ListContacts";
+constexpr char kGetGroupTree[] = "/kam.accounts.v1.AccountService/GetGroupTree";
 
-void ToProto(const Account& a, v1::Account* out) {
-  out->set_id(a.id);
-  out->set_name(a.name);
-  out->set_registration_number(a.registration_number);
-  out->set_nature(static_cast<v1::Nature>(a.nature));
-  out->set_industry(a.industry);
-  out->set_region(a.region);
-  out->set_scale(static_cast<v1::Scale>(a.scale));
-  out->set_lifecycle_stage(static_cast<v1::LifecycleStage>(a.lifecycle_stage));
-  out->set_status(static_cast<v1::AccountStatus>(a.status));
-  out->set_tier(static_cast<v1::Tier>(a.tier));
-  out->set_owner_id(a.owner_id);
-  out->set_archived(a.archived);
-  ToTimestamp(a.create_time, out->mutable_create_time());
-  ToTimestamp(a.update_time, out->mutable_update_time());
-  if (a.archive_time) ToTimestamp(*a.archive_time, out->mutable_archive_time());
-  out->set_etag(Etag(a));
-}
-
-void ToProto(const Contact& c, v1::Contact* out) {
-  out->set_id(c.id);
-  out->set_account_id(c.account_id);
-  out->set_name(c.name);
-  out->set_title(c.title);
-  out->set_phone(c.phone);
-  out->set_email(c.email);
-  out->set_buying_role(static_cast<v1::BuyingRole>(c.buying_role));
-  ToTimestamp(c.create_time, out->mutable_create_time());
-}
-
-Account FromProto(const v1::Account& p) {
-  Account a;
-  a.id = p.id();
-  a.name = p.name();
-  a.registration_number = p.registration_number();
-  a.nature = static_cast<Nature>(p.nature());
-  a.industry = p.industry();
-  a.region = p.region();
-  a.scale = static_cast<Scale>(p.scale());
-  a.lifecycle_stage = static_cast<LifecycleStage>(p.lifecycle_stage());
-  a.status = static_cast<AccountStatus>(p.status());
-  a.tier = static_cast<Tier>(p.tier());
-  a.owner_id = p.owner_id();
-  return a;
-}
-
-Contact FromProto(const v1::Contact& p) {
-  Contact c;
-  c.account_id = p.account_id();
-  c.name = p.name();
-  c.title = p.title();
-  c.phone = p.phone();
-  c.email = p.email();
-  c.buying_role = static_cast<BuyingRole>(p.buying_role());
-  return c;
-}
+// The most nodes GetGroupTree returns.
+constexpr int kMaxTreeNodes = 10000;
 
 }  // namespace
 
@@ -80,6 +27,17 @@ bool FillArchiveEvent(const std::string& aggregate_type, const nlohmann::json& p
                       v1::Event* event) {
   if (aggregate_type == "account") {
     ToProto(AccountFromJson(payload), event->mutable_account());
+    for (const nlohmann::json& change : payload.value("changes", nlohmann::json::array())) {
+      ToProto(AccountChangeFromJson(change), event->add_changes());
+    }
+    return true;
+  }
+  if (aggregate_type == "contact") {
+    ToProto(ContactFromJson(payload), /*notes_hidden=*/true, event->mutable_contact());
+    return true;
+  }
+  if (aggregate_type == "team") {
+    ToProto(TeamMemberFromJson(payload), event->mutable_team_member());
     return true;
   }
   return false;
@@ -98,13 +56,24 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
                                                             v1::CreateAccountResponse* response) {
   return handler_.Run(context, kCreateAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
+    if (request->account().has_business()) {
+      absl::StatusOr<int64_t> revenue = CheckMoney("account.business.annual_revenue",
+                                                   request->account().business().annual_revenue());
+      if (!revenue.ok()) return revenue.status();
+    }
     absl::StatusOr<Account> draft =
         NewAccount(FromProto(request->account()), call.principal, call.now);
     if (!draft.ok()) return draft.status();
+    if (draft->parent_id != 0 && !SeesAllAccounts(call.principal)) {
+      // A manager may build a group only under an account they can see.
+      if (auto parent = ReadableAccount(call, draft->parent_id); !parent.ok()) {
+        return parent.status();
+      }
+    }
     absl::StatusOr<Account> created = stores_.accounts->Create(
         MutationFor(call, "CreateAccount", *request, request->request_id()), *draft);
     if (!created.ok()) return created.status();
-    ToProto(*created, response->mutable_account());
+    ToProto(RedactAccount(*created, call.principal), response->mutable_account());
     return absl::OkStatus();
   });
 }
@@ -116,7 +85,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<AccountView> view = ReadableAccount(call, request->account_id());
     if (!view.ok()) return view.status();
-    ToProto(view->account, response->mutable_account());
+    ToProto(RedactAccount(view->account, call.principal), response->mutable_account());
     return absl::OkStatus();
   });
 }
@@ -127,18 +96,29 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
   return handler_.Run(context, kListAccounts, [=](const CallContext& call) -> absl::Status {
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    absl::StatusOr<AccountFilter> filter =
-        ScopeFilter({request->owner_id(), static_cast<Tier>(request->tier()), request->industry(),
-                     request->region(), request->name_prefix(), request->include_archived()},
-                    call.principal);
+    AccountFilter requested;
+    requested.owner_id = request->owner_id();
+    requested.tier = static_cast<Tier>(request->tier());
+    requested.industry = request->industry();
+    requested.region = request->region();
+    requested.name_prefix = request->name_prefix();
+    requested.include_archived = request->include_archived();
+    requested.parent_id = request->parent_id();
+    requested.status = static_cast<AccountStatus>(request->status());
+    requested.tag = request->tag();
+    absl::StatusOr<AccountFilter> filter = ScopeFilter(requested, call.principal);
     if (!filter.ok()) return filter.status();
     const std::string digest = QueryDigest("ListAccounts", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     absl::StatusOr<Page<Account>> page = stores_.accounts->List(*filter, *after, *page_size);
     if (!page.ok()) return page.status();
-    for (const Account& account : page->items) ToProto(account, response->add_accounts());
-    if (page->more) response->set_next_page_token(EncodePageToken(page->items.back().id, digest));
+    for (const Account& account : page->items) {
+      ToProto(RedactAccount(account, call.principal), response->add_accounts());
+    }
+    if (page->more) {
+      response->set_next_page_token(EncodePageToken(page->items.back().id, digest));
+    }
     return absl::OkStatus();
   });
 }
@@ -149,16 +129,22 @@ grpc::ServerUnaryReactor* AccountServiceImpl::UpdateAccount(grpc::CallbackServer
   return handler_.Run(context, kUpdateAccount, [=](const CallContext& call) -> absl::Status {
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("account.id", request->account().id()); !s.ok()) return s;
+    if (auto s = CheckText("reason", request->reason(), 500, false); !s.ok()) return s;
+    absl::StatusOr<int64_t> revenue = CheckMoney("account.business.annual_revenue",
+                                                 request->account().business().annual_revenue());
+    if (!revenue.ok()) return revenue.status();
     const Account patch = FromProto(request->account());
     const std::vector<std::string> paths(request->update_mask().paths().begin(),
                                          request->update_mask().paths().end());
+    Mutation mutation = MutationFor(call, "UpdateAccount", *request, request->request_id());
+    mutation.note = request->reason();
     absl::StatusOr<Account> updated = stores_.accounts->Update(
-        MutationFor(call, "UpdateAccount", *request, request->request_id()), patch.id, "updated",
-        [&](const Account& current) {
-          return ApplyUpdate(current, patch, paths, request->etag(), call.principal, call.now);
+        mutation, patch.id, call.principal.subject, "updated", [&](const AccountView& current) {
+          return ApplyUpdate(current.account, current.works_on, patch, paths, request->etag(),
+                             call.principal, call.now);
         });
     if (!updated.ok()) return HideExistence(updated.status(), call.principal);
-    ToProto(*updated, response->mutable_account());
+    ToProto(RedactAccount(*updated, call.principal), response->mutable_account());
     return absl::OkStatus();
   });
 }
@@ -171,54 +157,41 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ArchiveAccount(
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     Mutation mutation = MutationFor(call, "ArchiveAccount", *request, request->request_id());
     mutation.note = request->reason();  // the reason lives in the audit trail
-    absl::StatusOr<Account> archived = stores_.accounts->Update(
-        mutation, request->account_id(), "archived", [&](const Account& current) {
-          return Archive(current, request->reason(), call.principal, call.now);
+    absl::StatusOr<Account> archived = stores_.accounts->Archive(
+        mutation, request->account_id(), call.principal.subject,
+        [&](const AccountView& current, int live_subsidiaries) -> absl::StatusOr<Account> {
+          if (!CanRead(call.principal, current.works_on)) return NoAccess();
+          return Archive(current.account, request->reason(), live_subsidiaries, call.principal,
+                         call.now);
         });
     if (!archived.ok()) return HideExistence(archived.status(), call.principal);
-    ToProto(*archived, response->mutable_account());
+    ToProto(RedactAccount(*archived, call.principal), response->mutable_account());
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::CreateContact(grpc::CallbackServerContext* context,
-                                                            const v1::CreateContactRequest* request,
-                                                            v1::CreateContactResponse* response) {
-  return handler_.Run(context, kCreateContact, [=](const CallContext& call) -> absl::Status {
-    if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
-    if (auto s = CheckId("contact.account_id", request->contact().account_id()); !s.ok()) {
-      return s;
-    }
-    const Contact draft = FromProto(request->contact());
-    absl::StatusOr<Contact> created = stores_.accounts->CreateContact(
-        MutationFor(call, "CreateContact", *request, request->request_id()), draft.account_id,
-        [&](const Account& account) {
-          return NewContact(draft, account, call.principal, call.now);
-        });
-    if (!created.ok()) return HideExistence(created.status(), call.principal);
-    ToProto(*created, response->mutable_contact());
-    return absl::OkStatus();
-  });
-}
-
-grpc::ServerUnaryReactor* AccountServiceImpl::ListContacts(grpc::CallbackServerContext* context,
-                                                           const v1::ListContactsRequest* request,
-                                                           v1::ListContactsResponse* response) {
-  return handler_.Run(context, kListContacts, [=](const CallContext& call) -> absl::Status {
+grpc::ServerUnaryReactor* AccountServiceImpl::GetGroupTree(grpc::CallbackServerContext* context,
+                                                           const v1::GetGroupTreeRequest* request,
+                                                           v1::GetGroupTreeResponse* response) {
+  return handler_.Run(context, kGetGroupTree, [=](const CallContext& call) -> absl::Status {
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
-    absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
-    if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest("ListContacts", *request);
-    absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
-    if (!after.ok()) return after.status();
-    if (auto account = ReadableAccount(call, request->account_id()); !account.ok()) {
-      return account.status();
+    if (request->max_depth() < 0) return InvalidField("max_depth", "must not be negative");
+    if (auto view = ReadableAccount(call, request->account_id()); !view.ok()) {
+      return view.status();
     }
-    absl::StatusOr<Page<Contact>> page =
-        stores_.accounts->ListContacts(request->account_id(), *after, *page_size);
-    if (!page.ok()) return page.status();
-    for (const Contact& contact : page->items) ToProto(contact, response->add_contacts());
-    if (page->more) response->set_next_page_token(EncodePageToken(page->items.back().id, digest));
+    // Managers see the shape of the group, and the names of the accounts they work on.
+    const std::string hide_for = SeesAllAccounts(call.principal) ? "" : call.principal.subject;
+    absl::StatusOr<GroupTree> tree = stores_.accounts->Tree(
+        request->account_id(), request->max_depth(), kMaxTreeNodes, hide_for);
+    if (!tree.ok()) return tree.status();
+    for (const GroupNode& node : tree->nodes) {
+      v1::GroupNode* out = response->add_nodes();
+      out->set_account_id(node.account_id);
+      out->set_parent_id(node.parent_id);
+      out->set_name(node.name);
+      out->set_depth(node.depth);
+    }
+    response->set_truncated(tree->truncated);
     return absl::OkStatus();
   });
 }

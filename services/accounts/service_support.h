@@ -35,6 +35,17 @@ void ToMoney(int64_t minor_units, v1::Money* out);
 absl::StatusOr<int64_t> CheckMoney(std::string_view field, const v1::Money& money,
                                    bool allow_negative = false);
 
+// ---- The archive's records on the wire ----
+// Redact first (RedactAccount / RedactContact): these convert what they are given.
+void ToProto(const Account& account, v1::Account* out);
+// The writable fields of an account; output-only ones are ignored.
+Account FromProto(const v1::Account& proto);
+// `notes_hidden`: the caller may not see personal notes (they are unset and flagged).
+void ToProto(const Contact& contact, bool notes_hidden, v1::Contact* out);
+Contact FromProto(const v1::Contact& proto);
+void ToProto(const TeamMember& member, v1::TeamMember* out);
+void ToProto(const AccountChange& change, v1::AccountChange* out);
+
 // INVALID_ARGUMENT unless id > 0.
 absl::Status CheckId(std::string_view field, int64_t id);
 

@@ -129,6 +129,7 @@ struct TeamMember {
 
 // One change of tier, owner, credit or parent (account_history).
 struct AccountChange {
+  int64_t id = 0;  // history row id; 0 before it is stored
   int64_t account_id = 0;
   HistoryKind kind = HistoryKind::kUnspecified;
   std::string from_value;
@@ -147,10 +148,16 @@ struct AccountFilter {
   std::string region;
   std::string name_prefix;
   bool include_archived = false;
+  int64_t parent_id = 0;
+  AccountStatus status = AccountStatus::kUnspecified;
+  std::string tag;
+  // Set for account managers: only accounts this subject works on.
+  std::string member_id;
 };
 
 // The etag clients send back with an update: the row version, opaque to them.
 std::string Etag(const Account& account);
+std::string Etag(const Contact& contact);
 
 // ---- Access (ARCHITECTURE.md, object level) ----
 // `works_on`: the caller owns the account or is on its team (account_access).
@@ -167,31 +174,87 @@ bool SeesPersonalNotes(const Principal& caller, bool works_on);
 // Money and credit (orders, payments, contracts, summaries, credit fields): everyone who
 // may read the account except service agents and handlers.
 bool SeesFinancials(const Principal& caller);
+// Directors and admins: ownership, hierarchy, credit and tier decisions.
+bool Supervises(const Principal& caller);
+
+// What `caller` may see of an account: service agents and handlers get no business profile
+// and no credit or receivables.
+Account RedactAccount(Account account, const Principal& caller);
+// Personal notes are dropped unless `caller` may see them.
+Contact RedactContact(Contact contact, const Principal& caller, bool works_on);
+
+// ---- The archive ----
 
 // The account as it will be created: validated (INVALID_ARGUMENT naming "account.<field>"),
-// owner defaulted to the caller, status defaulted to ACTIVE, times set to `now`.
-// PERMISSION_DENIED when a manager creates an account for someone else.
+// owner defaulted to the caller, status defaulted to ACTIVE, times set to `now`; output-only
+// fields (tier, credit, flags) reset. PERMISSION_DENIED when a manager creates an account for
+// someone else.
 absl::StatusOr<Account> NewAccount(Account draft, const Principal& caller, absl::Time now);
 
-// The filter a caller may run: a manager's list is always limited to their own accounts
-// (PERMISSION_DENIED when they ask for another owner). Validates the filter fields.
+// The filter a caller may run: a manager's list is always limited to the accounts they work
+// on. Validates the filter fields.
 absl::StatusOr<AccountFilter> ScopeFilter(AccountFilter requested, const Principal& caller);
 
 // Applies the fields named by `paths` from `patch` to `current`. Errors: INVALID_ARGUMENT
-// (unknown or immutable path, bad value, missing etag), ABORTED (etag stale),
-// FAILED_PRECONDITION (archived), PERMISSION_DENIED (no access, or a field the caller's role
-// may not change).
-absl::StatusOr<Account> ApplyUpdate(Account current, const Account& patch,
+// (unknown path, bad value, missing etag), ABORTED (etag stale), FAILED_PRECONDITION
+// (archived), PERMISSION_DENIED (no access, or a field the caller's role may not change:
+// owner_id and parent_id are for directors).
+absl::StatusOr<Account> ApplyUpdate(Account current, bool works_on, const Account& patch,
                                     const std::vector<std::string>& paths, std::string_view etag,
                                     const Principal& caller, absl::Time now);
 
-// Archives `current`. FAILED_PRECONDITION if already archived; PERMISSION_DENIED if the
-// caller may not change it.
-absl::StatusOr<Account> Archive(Account current, std::string_view reason, const Principal& caller,
-                                absl::Time now);
+// Whether `account_id` may move under `new_parent_id`, given the new parent's ancestors
+// (the new parent first, up to its root). FAILED_PRECONDITION when that would make a cycle.
+absl::Status CheckParentChange(int64_t account_id, int64_t new_parent_id,
+                               const std::vector<int64_t>& new_parent_and_ancestors);
 
-// Checks that `caller` may add contacts to `account` and that the contact is valid.
-absl::StatusOr<Contact> NewContact(Contact draft, const Account& account, const Principal& caller,
-                                   absl::Time now);
+// Archives `current`. FAILED_PRECONDITION if already archived or while `live_subsidiaries`
+// is non-zero; PERMISSION_DENIED unless the owner or a director.
+absl::StatusOr<Account> Archive(Account current, std::string_view reason, int live_subsidiaries,
+                                const Principal& caller, absl::Time now);
+
+// Sets the tier (directors, admins, the tier review's system identity).
+absl::StatusOr<Account> ApplyTier(Account current, Tier tier, std::string_view reason,
+                                  std::string_view review_id, const Principal& caller,
+                                  absl::Time now);
+
+// The credit rating and/or limit a director sets.
+struct CreditChange {
+  std::optional<CreditRating> rating;
+  std::optional<int64_t> limit_minor;
+  std::string reason;
+};
+absl::StatusOr<Account> ApplyCredit(Account current, const CreditChange& change,
+                                    const Principal& caller, absl::Time now);
+
+// The changes of tier, owner, credit and parent between two versions of an account, for
+// the history (actor, reason, request id and time are filled in by the caller).
+std::vector<AccountChange> HistoryBetween(const Account& before, const Account& after);
+
+// Checks that `caller` may add contacts to the account and that the contact is valid.
+absl::StatusOr<Contact> NewContact(Contact draft, const Account& account, bool works_on,
+                                   const Principal& caller, absl::Time now);
+
+// Applies a contact update (mask + etag, as ApplyUpdate).
+absl::StatusOr<Contact> ApplyContactUpdate(Contact current, const Account& account, bool works_on,
+                                           const Contact& patch,
+                                           const std::vector<std::string>& paths,
+                                           std::string_view etag, const Principal& caller,
+                                           absl::Time now);
+
+// A team member the owner or a director adds (adding again changes the role).
+absl::StatusOr<TeamMember> NewTeamMember(TeamMember draft, const Account& account,
+                                         const Principal& caller, absl::Time now);
+// Whether `caller` may change the account's team: its owner and directors.
+bool ManagesTeam(const Principal& caller, const Account& account);
+
+// A director's transfer of accounts between managers.
+struct Transfer {
+  std::string from_owner_id;
+  std::string to_owner_id;
+  std::vector<int64_t> account_ids;  // empty: all of from_owner_id's accounts
+  std::string reason;
+};
+absl::Status CheckTransfer(const Transfer& transfer, const Principal& caller);
 
 }  // namespace kam::accounts

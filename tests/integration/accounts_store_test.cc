@@ -132,8 +132,9 @@ class AccountStoreTest : public ::testing::Test {
                                  const Mutation& m) {
     Account patch;
     patch.name = name;
-    return store_->Update(m, id, "updated", [&](const Account& current) {
-      return ApplyUpdate(current, patch, {"name"}, etag, kDirector, m.now);
+    return store_->Update(m, id, kDirector.subject, "updated", [&](const AccountView& current) {
+      return ApplyUpdate(current.account, current.works_on, patch, {"name"}, etag, kDirector,
+                         m.now);
     });
   }
 
@@ -149,8 +150,8 @@ class AccountStoreTest : public ::testing::Test {
     draft.name = name;
     draft.email = "zhang.wei@example.cn";
     draft.buying_role = BuyingRole::kDecisionMaker;
-    return store_->CreateContact(m, account_id, [&](const Account& account) {
-      return NewContact(draft, account, kDirector, m.now);
+    return store_->CreateContact(m, account_id, kDirector.subject, [&](const AccountView& account) {
+      return NewContact(draft, account.account, account.works_on, kDirector, m.now);
     });
   }
 
@@ -311,9 +312,10 @@ TEST_F(AccountStoreTest, MutationNoteIsKeptInTheAuditTrail) {
   const Account account = MustCreate(Draft("REG-1"));
   Mutation archive = NextRequest();
   archive.note = "merged into 华东 group";
-  ASSERT_TRUE(Ok(store_->Update(archive, account.id, "archived", [&](const Account& current) {
-    return Archive(current, archive.note, kDirector, archive.now);
-  })));
+  ASSERT_TRUE(Ok(store_->Archive(
+      archive, account.id, kDirector.subject, [&](const AccountView& current, int live) {
+        return Archive(current.account, archive.note, live, kDirector, archive.now);
+      })));
   EXPECT_THAT(Rows("SELECT note FROM audit_log WHERE action = 'account.archived'"),
               ElementsAre(ElementsAre("merged into 华东 group")));
 }
@@ -338,10 +340,15 @@ TEST_F(AccountStoreTest, ListFiltersMatchLiterally) {
                   const std::string& industry, const std::string& region) {
     Account draft = Draft(absl::StrCat("REG-", Count("accounts")), name);
     draft.owner_id = owner;
-    draft.tier = tier;
     draft.industry = industry;
     draft.region = region;
-    return MustCreate(draft);
+    const Account created = MustCreate(draft);
+    absl::StatusOr<Account> tiered = store_->Update(
+        NextRequest(), created.id, kDirector.subject, "tier_changed", [&](const AccountView& a) {
+          return ApplyTier(a.account, tier, "seed", "", kDirector, kNow);
+        });
+    EXPECT_TRUE(Ok(tiered));
+    return tiered.value_or(created);
   };
   seed("Alpha 化工", "mgr-li", Tier::kA, "chemicals", "east");
   seed("Beta Steel", "mgr-wang", Tier::kB, "steel", "north");
@@ -350,9 +357,10 @@ TEST_F(AccountStoreTest, ListFiltersMatchLiterally) {
   seed("A_B Corp", "mgr-wang", Tier::kC, "food", "north");
   seed("AXB Corp", "mgr-wang", Tier::kC, "food", "north");
   const Account archived = seed("Alpha Archived", "mgr-li", Tier::kA, "chemicals", "east");
-  ASSERT_TRUE(Ok(store_->Update(NextRequest(), archived.id, "archived", [](const Account& a) {
-    return Archive(a, "customer closed", kDirector, kNow);
-  })));
+  ASSERT_TRUE(Ok(store_->Archive(
+      NextRequest(), archived.id, kDirector.subject, [](const AccountView& a, int live) {
+        return Archive(a.account, "customer closed", live, kDirector, kNow);
+      })));
 
   // Names of the accounts a filter lets through, in id order.
   auto names = [&](const std::function<void(AccountFilter&)>& set) {

@@ -78,6 +78,12 @@ ALTER TABLE contacts
 
 ALTER TABLE audit_log ADD KEY ix_audit_actor (actor, id);
 
+-- Serialises parent changes, so that two concurrent moves cannot together make a cycle.
+CREATE TABLE hierarchy_lock (
+  id TINYINT NOT NULL PRIMARY KEY
+) ENGINE=InnoDB;
+INSERT INTO hierarchy_lock (id) VALUES (1);
+
 CREATE TABLE outbox_lock (
   id TINYINT NOT NULL PRIMARY KEY,
   events BIGINT NOT NULL
