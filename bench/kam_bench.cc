@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -28,10 +29,15 @@ namespace v1 = kam::accounts::v1;
 struct Options {
   std::string addr = "127.0.0.1:50051";
   std::string mode = "gateway";  // gateway | direct
-  std::string method = "get";    // get | list | create | whoami (gateway only: no database)
+  // get | list | list-filtered | summary | create | whoami (gateway only: no database)
+  std::string method = "get";
   std::string secret;            // JWT secret (gateway) or identity key (direct)
   int callers = 16;
   double seconds = 10;
+  // get: read random ids in 1..id_range (the whole table) instead of one account.
+  int64_t id_range = 0;
+  // summary: the group to summarise (bench/seed_accounts.sql: 1 is the largest).
+  int64_t group_id = 1;
 };
 
 void Authorize(const Options& options, const std::string& method, grpc::ClientContext* context) {
@@ -73,7 +79,10 @@ grpc::Status Create(v1::AccountService::Stub& stub, const Options& options, cons
 // The gRPC path of a --method value, which a direct identity is bound to.
 std::string FullMethod(const std::string& method) {
   if (method == "whoami") return "/kam.gateway.v1.GatewayService/WhoAmI";
-  if (method == "list") return "/kam.accounts.v1.AccountService/ListAccounts";
+  if (method == "list" || method == "list-filtered") {
+    return "/kam.accounts.v1.AccountService/ListAccounts";
+  }
+  if (method == "summary") return "/kam.accounts.v1.AccountService/GetGroupSummary";
   if (method == "create") return "/kam.accounts.v1.AccountService/CreateAccount";
   return "/kam.accounts.v1.AccountService/GetAccount";
 }
@@ -105,6 +114,8 @@ class Caller {
     v1::GetAccountResponse got;
     v1::ListAccountsRequest list;
     v1::ListAccountsResponse listed;
+    v1::GetGroupSummaryRequest summary;
+    v1::GetGroupSummaryResponse summarised;
     v1::CreateAccountRequest create;
     v1::CreateAccountResponse created;
     kam::gateway::v1::WhoAmIRequest whoami;
@@ -120,11 +131,23 @@ class Caller {
     Authorize(options_, FullMethod(options_.method), &call->context);
     auto done = [this, call](grpc::Status status) { Done(call, status); };
     if (options_.method == "get") {
-      call->get.set_account_id(account_id_);
+      call->get.set_account_id(options_.id_range > 0 ? 1 + random_() % options_.id_range
+                                                     : account_id_);
       stub_->async()->GetAccount(&call->context, &call->get, &call->got, done);
-    } else if (options_.method == "list") {
+    } else if (options_.method == "list" || options_.method == "list-filtered") {
       call->list.set_page_size(50);
+      if (options_.method == "list-filtered") {
+        // Seeded: one account in 24 has this industry and region (about 4,200 of 100,000).
+        call->list.set_industry("steel");
+        call->list.set_region("Central China");
+      }
       stub_->async()->ListAccounts(&call->context, &call->list, &call->listed, done);
+    } else if (options_.method == "summary") {
+      call->summary.set_account_id(options_.group_id);
+      v1::Period* year = call->summary.mutable_period();
+      year->mutable_start_time()->set_seconds(1735689600);  // 2025-01-01
+      year->mutable_end_time()->set_seconds(1767225600);    // 2026-01-01
+      stub_->async()->GetGroupSummary(&call->context, &call->summary, &call->summarised, done);
     } else if (options_.method == "whoami") {
       gateway_->async()->WhoAmI(&call->context, &call->whoami, &call->who, done);
     } else {
@@ -154,6 +177,7 @@ class Caller {
   std::atomic<bool>* stop_;
   std::atomic<int>* running_;
   int64_t sequence_ = 0;
+  std::mt19937_64 random_{std::hash<std::string>()(key_prefix_)};
   std::vector<double> latencies_ms_;
   int64_t errors_ = 0;
 };
@@ -171,8 +195,12 @@ int main(int argc, char** argv) {
   app.add_option("--addr", options.addr, "gateway or accounts address");
   app.add_option("--mode", options.mode, "gateway | direct")
       ->check(CLI::IsMember({"gateway", "direct"}));
-  app.add_option("--method", options.method, "get | list | create | whoami")
-      ->check(CLI::IsMember({"get", "list", "create", "whoami"}));
+  app.add_option("--method", options.method, "get | list | list-filtered | summary | create | whoami")
+      ->check(CLI::IsMember({"get", "list", "list-filtered", "summary", "create", "whoami"}));
+  app.add_option("--id-range", options.id_range, "get: random ids in 1..N (0: one new account)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--group-id", options.group_id, "summary: the group account")
+      ->check(CLI::PositiveNumber);
   std::string secret_file;
   app.add_option("--secret-file", secret_file, "JWT secret (gateway) or identity key (direct)")
       ->required()
@@ -227,6 +255,7 @@ int main(int argc, char** argv) {
   const nlohmann::ordered_json result = {{"mode", options.mode},
                                          {"method", options.method},
                                          {"callers", options.callers},
+                                         {"id_range", options.id_range},
                                          {"seconds", options.seconds},
                                          {"ok", all.size()},
                                          {"errors", failed},
