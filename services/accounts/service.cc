@@ -17,25 +17,6 @@ constexpr char kArchiveAccount[] = "/kam.accounts.v1.AccountService/ArchiveAccou
 constexpr char kCreateContact[] = "/kam.accounts.v1.AccountService/CreateContact";
 constexpr char kListContacts[] = "/kam.accounts.v1.AccountService/ListContacts";
 
-void ToProto(const Account& a, v1::Account* out) {
-  out->set_id(a.id);
-  out->set_name(a.name);
-  out->set_registration_number(a.registration_number);
-  out->set_nature(static_cast<v1::Nature>(a.nature));
-  out->set_industry(a.industry);
-  out->set_region(a.region);
-  out->set_scale(static_cast<v1::Scale>(a.scale));
-  out->set_lifecycle_stage(static_cast<v1::LifecycleStage>(a.lifecycle_stage));
-  out->set_status(static_cast<v1::AccountStatus>(a.status));
-  out->set_tier(static_cast<v1::Tier>(a.tier));
-  out->set_owner_id(a.owner_id);
-  out->set_archived(a.archived);
-  ToTimestamp(a.create_time, out->mutable_create_time());
-  ToTimestamp(a.update_time, out->mutable_update_time());
-  if (a.archive_time) ToTimestamp(*a.archive_time, out->mutable_archive_time());
-  out->set_etag(Etag(a));
-}
-
 void ToProto(const Contact& c, v1::Contact* out) {
   out->set_id(c.id);
   out->set_account_id(c.account_id);

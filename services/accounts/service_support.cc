@@ -44,6 +44,26 @@ absl::StatusOr<std::optional<absl::Time>> CheckTime(std::string_view field,
   return std::optional<absl::Time>(FromTimestamp(t));
 }
 
+void ToProto(const Account& a, v1::Account* out) {
+  out->set_id(a.id);
+  out->set_name(a.name);
+  out->set_registration_number(a.registration_number);
+  out->set_nature(static_cast<v1::Nature>(a.nature));
+  out->set_industry(a.industry);
+  out->set_region(a.region);
+  out->set_scale(static_cast<v1::Scale>(a.scale));
+  out->set_lifecycle_stage(static_cast<v1::LifecycleStage>(a.lifecycle_stage));
+  out->set_status(static_cast<v1::AccountStatus>(a.status));
+  out->set_tier(static_cast<v1::Tier>(a.tier));
+  out->set_owner_id(a.owner_id);
+  out->set_archived(a.archived);
+  ToTimestamp(a.create_time, out->mutable_create_time());
+  ToTimestamp(a.update_time, out->mutable_update_time());
+  if (a.archive_time) ToTimestamp(*a.archive_time, out->mutable_archive_time());
+  out->set_etag(Etag(a));
+  out->set_visit_plan_suspended(a.visit_plan_suspended);
+}
+
 void ToMoney(int64_t minor_units, v1::Money* out) {
   out->set_currency_code(kCurrency);
   out->set_minor_units(minor_units);

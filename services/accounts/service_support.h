@@ -29,6 +29,9 @@ absl::StatusOr<std::optional<absl::Time>> CheckTime(std::string_view field,
                                                     const google::protobuf::Timestamp& t,
                                                     bool present, bool required);
 
+// The account as the API returns it (also the payload of account.* events).
+void ToProto(const Account& account, v1::Account* out);
+
 void ToMoney(int64_t minor_units, v1::Money* out);
 // Minor units of an amount from a request: INVALID_ARGUMENT naming `field` for another
 // currency, or a negative amount unless `allow_negative`.
