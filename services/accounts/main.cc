@@ -9,10 +9,14 @@
 
 // Wiring only: process (settings, pool, migrations) -> stores -> service -> run.
 int main(int argc, char** argv) {
-  kam::DatabaseService process("accounts", 50061, 9101, kam::accounts::Migrations(), argc, argv);
+  kam::accounts::StageProbabilities probabilities;
+  kam::DatabaseService process("accounts", 50061, 9101, kam::accounts::Migrations(), argc, argv,
+                               [&](kam::Settings& settings) {
+                                 kam::accounts::AddStageProbabilitiesFlag(settings, probabilities);
+                               });
   kam::accounts::AccountStore accounts(process.pool());
   kam::accounts::EngagementStore engagement(process.pool());
-  kam::accounts::PipelineStore pipeline(process.pool());
+  kam::accounts::PipelineStore pipeline(process.pool(), probabilities);
   kam::accounts::CommerceStore commerce(process.pool());
   kam::accounts::EventStore events(process.pool());
   kam::accounts::AccountServiceImpl service({&accounts, &engagement, &pipeline, &commerce, &events},
