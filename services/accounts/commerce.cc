@@ -30,8 +30,8 @@ absl::Status CheckCode(std::string_view field, std::string_view value, size_t ma
   }
   for (char c : value) {
     if (!absl::ascii_isalnum(c) && punctuation.find(c) == std::string_view::npos) {
-      return InvalidField(field,
-                          absl::StrCat("may hold only letters, digits and ", std::string(punctuation)));
+      return InvalidField(
+          field, absl::StrCat("may hold only letters, digits and ", std::string(punctuation)));
     }
   }
   return absl::OkStatus();
@@ -55,8 +55,7 @@ absl::Status CheckLine(const std::string& prefix, const OrderLine& line) {
       !s.ok()) {
     return s;
   }
-  if (auto s = CheckText(prefix + ".product_category", line.product_category, 100, true);
-      !s.ok()) {
+  if (auto s = CheckText(prefix + ".product_category", line.product_category, 100, true); !s.ok()) {
     return s;
   }
   if (line.quantity <= 0) return InvalidField(prefix + ".quantity", "must be positive");
@@ -73,8 +72,7 @@ std::string Sha256Hex(const std::string& bytes) {
 }
 
 // The override with the largest allowance among those in force at `now`.
-const CreditOverride* LargestInForce(const std::vector<CreditOverride>& overrides,
-                                     absl::Time now) {
+const CreditOverride* LargestInForce(const std::vector<CreditOverride>& overrides, absl::Time now) {
   const CreditOverride* best = nullptr;
   for (const CreditOverride& o : overrides) {
     if (o.expire_time <= now) continue;
@@ -93,8 +91,8 @@ std::string LimitHolder(const CreditPosition& position, const CreditLimit& limit
 std::string FormatMoney(int64_t minor_units, std::string_view currency) {
   // The magnitude as unsigned, so that INT64_MIN formats too.
   const bool negative = minor_units < 0;
-  const uint64_t magnitude =
-      negative ? uint64_t{0} - static_cast<uint64_t>(minor_units) : static_cast<uint64_t>(minor_units);
+  const uint64_t magnitude = negative ? uint64_t{0} - static_cast<uint64_t>(minor_units)
+                                      : static_cast<uint64_t>(minor_units);
   const std::string units = absl::StrCat(magnitude / 100);
   std::string grouped;
   for (size_t i = 0; i < units.size(); ++i) {
@@ -138,9 +136,7 @@ bool CanRecordSales(const Principal& caller, bool works_on) {
 
 bool CanImport(const Principal& caller) { return caller.HasAnyRole({"admin", "system"}); }
 
-bool CanGrantOverride(const Principal& caller) {
-  return caller.HasAnyRole({"admin", "director"});
-}
+bool CanGrantOverride(const Principal& caller) { return caller.HasAnyRole({"admin", "director"}); }
 
 absl::Status MayWorkOn(const Principal& caller, bool works_on, const Account& account) {
   if (!CanWork(caller, works_on)) return absl::PermissionDeniedError("no access to this account");
@@ -201,7 +197,8 @@ absl::StatusOr<Order> NewOrder(Order draft, absl::Time now) {
   for (size_t i = 0; i < draft.lines.size(); ++i) {
     const std::string prefix = absl::StrCat("order.lines[", i, "]");
     if (auto s = CheckLine(prefix, draft.lines[i]); !s.ok()) return s;
-    absl::StatusOr<int64_t> r = AddMoney(prefix + ".revenue", revenue, draft.lines[i].revenue_minor);
+    absl::StatusOr<int64_t> r =
+        AddMoney(prefix + ".revenue", revenue, draft.lines[i].revenue_minor);
     if (!r.ok()) return r.status();
     absl::StatusOr<int64_t> c = AddMoney(prefix + ".cost", cost, draft.lines[i].cost_minor);
     if (!c.ok()) return c.status();
@@ -233,16 +230,22 @@ std::string OrderFingerprint(const Order& order) {
     lines.push_back(
         {l.product_code, l.product_category, l.quantity, l.revenue_minor, l.cost_minor});
   }
-  const nlohmann::json canonical = {"order",          order.account_id,
-                                    order.external_id, order.contract_id,
-                                    absl::ToUnixMicros(order.order_time), lines};
+  const nlohmann::json canonical = {"order",
+                                    order.account_id,
+                                    order.external_id,
+                                    order.contract_id,
+                                    absl::ToUnixMicros(order.order_time),
+                                    lines};
   return Sha256Hex(canonical.dump());
 }
 
 std::string PaymentFingerprint(const Payment& payment) {
-  const nlohmann::json canonical = {"payment",          payment.account_id,
-                                    payment.external_id, payment.amount_minor,
-                                    absl::ToUnixMicros(payment.pay_time), payment.order_id};
+  const nlohmann::json canonical = {"payment",
+                                    payment.account_id,
+                                    payment.external_id,
+                                    payment.amount_minor,
+                                    absl::ToUnixMicros(payment.pay_time),
+                                    payment.order_id};
   return Sha256Hex(canonical.dump());
 }
 
@@ -253,8 +256,8 @@ absl::StatusOr<CreditReport> NewCreditReport(CreditReport draft, const std::stri
     return s;
   }
   if (auto s = CheckText("report.summary", draft.summary, 2000, true); !s.ok()) return s;
-  if (auto s = CheckEnum("report.suggested_rating", static_cast<int>(draft.suggested_rating), 7,
-                         false);
+  if (auto s =
+          CheckEnum("report.suggested_rating", static_cast<int>(draft.suggested_rating), 7, false);
       !s.ok()) {
     return s;
   }
@@ -268,7 +271,8 @@ absl::StatusOr<CreditOverride> NewCreditOverride(CreditOverride draft, const std
                                                  absl::Time now) {
   if (draft.allowance_minor <= 0) return InvalidField("override.allowance", "must be positive");
   if (auto s = CheckText("override.reason", draft.reason, 500, true); !s.ok()) return s;
-  if (draft.expire_time <= now) return InvalidField("override.expire_time", "must be in the future");
+  if (draft.expire_time <= now)
+    return InvalidField("override.expire_time", "must be in the future");
   if (draft.expire_time > now + kLongestOverride) {
     return InvalidField("override.expire_time", "at most 90 days ahead");
   }

@@ -131,7 +131,8 @@ absl::StatusOr<Contract> FromRequest(const v1::Contract& p) {
   absl::StatusOr<absl::Time> start =
       RequiredTime("contract.start_time", p.start_time(), p.has_start_time());
   if (!start.ok()) return start.status();
-  absl::StatusOr<absl::Time> end = RequiredTime("contract.end_time", p.end_time(), p.has_end_time());
+  absl::StatusOr<absl::Time> end =
+      RequiredTime("contract.end_time", p.end_time(), p.has_end_time());
   if (!end.ok()) return end.status();
   c.start_time = *start;
   c.end_time = *end;
@@ -153,8 +154,8 @@ absl::StatusOr<Order> ValidOrder(const v1::Order& p, absl::Time now) {
   o.account_id = p.account_id();
   o.external_id = p.external_id();
   o.contract_id = p.contract_id();
-  absl::StatusOr<absl::Time> time = RequiredTime("order.order_time", p.order_time(),
-                                                 p.has_order_time());
+  absl::StatusOr<absl::Time> time =
+      RequiredTime("order.order_time", p.order_time(), p.has_order_time());
   if (!time.ok()) return time.status();
   o.order_time = *time;
   for (int i = 0; i < p.lines_size(); ++i) {
@@ -410,8 +411,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::SignContract(grpc::CallbackServerC
         RequiredTime("sign_time", request->sign_time(), request->has_sign_time());
     if (!sign_time.ok()) return sign_time.status();
     absl::StatusOr<Contract> signed_contract = stores_.commerce->SignContract(
-        MutationFor(call, "SignContract", *request, request->request_id()),
-        request->contract_id(),
+        MutationFor(call, "SignContract", *request, request->request_id()), request->contract_id(),
         [&](const AccountView& v) { return MayWorkOn(call.principal, v.works_on, v.account); },
         [&](const Contract& current) { return Sign(current, *sign_time, call.now); });
     if (!signed_contract.ok()) return HideExistence(signed_contract.status(), call.principal);

@@ -56,8 +56,7 @@ class CommerceStore {
   absl::StatusOr<Contract> SignContract(const Mutation& m, int64_t id, const AccountRule& admit,
                                         const SignRule& sign);
   // The account's contracts with id > after_id, by id.
-  absl::StatusOr<Page<Contract>> ListContracts(int64_t account_id, int64_t after_id,
-                                               int page_size);
+  absl::StatusOr<Page<Contract>> ListContracts(int64_t account_id, int64_t after_id, int page_size);
 
   // Records a validated order (NewOrder) once per request_id. The same external_id with
   // the same content returns the order recorded before; with other content it is
@@ -80,11 +79,10 @@ class CommerceStore {
   // the order `after_id` (0: from the start). INVALID_ARGUMENT on page_token when after_id
   // is not an order of the account. A page holding very many lines may hold fewer orders.
   absl::StatusOr<Page<Order>> ListOrders(int64_t account_id,
-                                         const std::optional<SalesPeriod>& period,
-                                         int64_t after_id, int page_size);
+                                         const std::optional<SalesPeriod>& period, int64_t after_id,
+                                         int page_size);
   // Newest first (pay_time, then id), after the payment `after_id` (0: from the start).
-  absl::StatusOr<Page<Payment>> ListPayments(int64_t account_id, int64_t after_id,
-                                             int page_size);
+  absl::StatusOr<Page<Payment>> ListPayments(int64_t account_id, int64_t after_id, int page_size);
 
   absl::StatusOr<CreditReport> CreateCreditReport(const Mutation& m, const CreditReport& report,
                                                   const AccountRule& admit);

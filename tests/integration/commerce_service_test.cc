@@ -208,21 +208,21 @@ TEST_F(CommerceServiceTest, ImportReportsEveryOrderAndAppliesExactlyTheGoodOnes)
   ASSERT_TRUE(RecordOrder(kDirector, OrderMessage(a, "ERP-DUP", 700), "r-1", &earlier).ok());
 
   v1::ImportOrdersRequest request;
-  *request.add_orders() = OrderMessage(a, "ERP-1", 1'000'00);          // 0 good
-  *request.add_orders() = OrderMessage(a, "ERP-DUP", 700);             // 1 sent before
+  *request.add_orders() = OrderMessage(a, "ERP-1", 1'000'00);  // 0 good
+  *request.add_orders() = OrderMessage(a, "ERP-DUP", 700);     // 1 sent before
   v1::Order bad_line = OrderMessage(a, "ERP-BAD", 100);
-  bad_line.add_lines()->set_product_code("P 2");                       // a bad second line
-  *request.add_orders() = bad_line;                                    // 2
-  *request.add_orders() = OrderMessage(987654, "ERP-NF", 100);         // 3 no such account
+  bad_line.add_lines()->set_product_code("P 2");                          // a bad second line
+  *request.add_orders() = bad_line;                                       // 2
+  *request.add_orders() = OrderMessage(987654, "ERP-NF", 100);            // 3 no such account
   *request.add_orders() = OrderMessage(limited, "ERP-CREDIT", 2'000'00);  // 4 credit gate
-  *request.add_orders() = OrderMessage(limited, "ERP-2", 500'00);      // 5 good
-  *request.add_orders() = OrderMessage(a, "ERP-DUP", 701);             // 6 other content
+  *request.add_orders() = OrderMessage(limited, "ERP-2", 500'00);         // 5 good
+  *request.add_orders() = OrderMessage(a, "ERP-DUP", 701);                // 6 other content
   v1::Order undated = OrderMessage(a, "ERP-U", 100);
   undated.clear_order_time();
-  *request.add_orders() = undated;                                     // 7
+  *request.add_orders() = undated;  // 7
   v1::ImportOrdersResponse response;
-  grpc::Status status = stub_->ImportOrders(As(kErp, "ImportOrders", "x-import-7").get(), request,
-                                            &response);
+  grpc::Status status =
+      stub_->ImportOrders(As(kErp, "ImportOrders", "x-import-7").get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
   const std::vector<Outcome> got = Outcomes(response);
@@ -248,10 +248,10 @@ TEST_F(CommerceServiceTest, ImportReportsEveryOrderAndAppliesExactlyTheGoodOnes)
               ElementsAre(ElementsAre("ERP-DUP"), ElementsAre("ERP-1"), ElementsAre("ERP-2")));
   EXPECT_EQ(One("SELECT COUNT(*) FROM order_lines"), "3");
   EXPECT_EQ(One(absl::StrCat("SELECT receivable_minor FROM accounts WHERE id = ", a)), "100700");
-  EXPECT_THAT(Rows("SELECT actor, request_id FROM audit_log WHERE action = 'order.recorded' "
-                   "AND actor = 'erp-feed'"),
-              ElementsAre(ElementsAre("erp-feed", "x-import-7"),
-                          ElementsAre("erp-feed", "x-import-7")));
+  EXPECT_THAT(
+      Rows("SELECT actor, request_id FROM audit_log WHERE action = 'order.recorded' "
+           "AND actor = 'erp-feed'"),
+      ElementsAre(ElementsAre("erp-feed", "x-import-7"), ElementsAre("erp-feed", "x-import-7")));
 }
 
 TEST_F(CommerceServiceTest, ImportPaymentsReportsEachPayment) {
@@ -293,9 +293,9 @@ TEST_F(CommerceServiceTest, ImportsAreForTheErpInBatchesOfOneToAThousand) {
   v1::ImportOrdersRequest request;
   *request.add_orders() = OrderMessage(a, "ERP-1", 100);
   v1::ImportOrdersResponse response;
-  EXPECT_EQ(stub_->ImportOrders(As(kDirector, "ImportOrders").get(), request, &response)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->ImportOrders(As(kDirector, "ImportOrders").get(), request, &response).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   v1::ImportOrdersRequest empty;
   grpc::Status none = stub_->ImportOrders(As(kErp, "ImportOrders").get(), empty, &response);
   EXPECT_EQ(none.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -303,9 +303,9 @@ TEST_F(CommerceServiceTest, ImportsAreForTheErpInBatchesOfOneToAThousand) {
   v1::ImportPaymentsRequest too_many;
   for (int i = 0; i < 1001; ++i) *too_many.add_payments() = PaymentMessage(a, "B", 1);
   v1::ImportPaymentsResponse payments;
-  EXPECT_EQ(stub_->ImportPayments(As(kErp, "ImportPayments").get(), too_many, &payments)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stub_->ImportPayments(As(kErp, "ImportPayments").get(), too_many, &payments).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(One("SELECT COUNT(*) FROM orders"), "0");
 }
 
@@ -314,15 +314,16 @@ TEST_F(CommerceServiceTest, ManagersRecordOnlyForTheirAccountsAndDenialsLookAlik
   const int64_t others = MakeAccount("mgr-wang");
   v1::RecordOrderResponse response;
   EXPECT_TRUE(RecordOrder(kLi, OrderMessage(theirs, "ERP-1", 100), "r-1", &response).ok());
-  const grpc::Status denied = RecordOrder(kLi, OrderMessage(others, "ERP-2", 100), "r-2", &response);
+  const grpc::Status denied =
+      RecordOrder(kLi, OrderMessage(others, "ERP-2", 100), "r-2", &response);
   const grpc::Status missing =
       RecordOrder(kLi, OrderMessage(987654, "ERP-3", 100), "r-3", &response);
   EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(denied.error_message(), missing.error_message());
-  EXPECT_EQ(RecordOrder(kAnalyst, OrderMessage(theirs, "ERP-4", 100), "r-4", &response)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      RecordOrder(kAnalyst, OrderMessage(theirs, "ERP-4", 100), "r-4", &response).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   // The same request id again: the first answer, nothing new.
   v1::RecordOrderResponse first;
   v1::RecordOrderResponse retry;
@@ -444,8 +445,7 @@ TEST_F(CommerceServiceTest, EveryCommerceEventFillsItsTypedPayload) {
   EXPECT_EQ(order_event.order().id(), order.order().id());
   EXPECT_EQ(order_event.order().lines(0).product_code(), "P-100");
   v1::Event contract_event;
-  ASSERT_TRUE(
-      FillCommerceEvent(rows[1][0], nlohmann::json::parse(rows[1][1]), &contract_event));
+  ASSERT_TRUE(FillCommerceEvent(rows[1][0], nlohmann::json::parse(rows[1][1]), &contract_event));
   EXPECT_EQ(contract_event.contract().number(), "HT-1");
   v1::Event report_event;
   ASSERT_TRUE(FillCommerceEvent(rows[2][0], nlohmann::json::parse(rows[2][1]), &report_event));

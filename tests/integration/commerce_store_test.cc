@@ -1,6 +1,8 @@
 // CommerceStore against a private MariaDB with the shipped migrations: orders, payments and
 // contracts as the ERP and the account team would see them (idempotency, receivables, the
 // credit gate under concurrency) and the group summary over real hierarchies.
+#include "services/accounts/commerce_store.h"
+
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -15,7 +17,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/accounts/commerce.h"
-#include "services/accounts/commerce_store.h"
 #include "services/accounts/store.h"
 #include "services/common/migrations.h"
 #include "tests/support/mariadb_server.h"
@@ -225,8 +226,8 @@ MariaDbServer* CommerceStoreTest::server_ = nullptr;
 
 TEST_F(CommerceStoreTest, OrderReadsBackWithItsLinesAuditAndEvent) {
   const int64_t account = MakeAccount();
-  absl::StatusOr<Order> recorded = Record(DraftOrder(account, "ERP-0001", 1'000'00),
-                                          Request("req-order"));
+  absl::StatusOr<Order> recorded =
+      Record(DraftOrder(account, "ERP-0001", 1'000'00), Request("req-order"));
   ASSERT_TRUE(Ok(recorded));
   EXPECT_GT(recorded->id, 0);
   EXPECT_EQ(recorded->revenue_minor, 1'000'00);
@@ -288,8 +289,7 @@ TEST_F(CommerceStoreTest, SameExternalIdOtherContentIsRefused) {
   changed.lines[0].quantity += 1;
   absl::StatusOr<Order> refused = Record(changed);
   EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
-  EXPECT_EQ(refused.status().message(),
-            "order.external_id: already used for a different order");
+  EXPECT_EQ(refused.status().message(), "order.external_id: already used for a different order");
   absl::StatusOr<Recorded<Order>> imported = Import(DraftOrder(other_account, "ERP-1", 500'00));
   EXPECT_TRUE(absl::IsInvalidArgument(imported.status())) << imported.status();
   EXPECT_EQ(Written(), before);
@@ -430,8 +430,13 @@ TEST_F(CommerceStoreTest, ListsPageNewestFirstWithinAPeriod) {
   const int64_t a = MakeAccount();
   const absl::Time t0 = kNow - absl::Hours(100);
   // Seven orders, three of them at the same time (ties break by id).
-  const absl::Time times[] = {t0, t0 + absl::Hours(1), t0 + absl::Hours(1), t0 + absl::Hours(1),
-                              t0 + absl::Hours(2), t0 + absl::Hours(3), t0 + absl::Hours(4)};
+  const absl::Time times[] = {t0,
+                              t0 + absl::Hours(1),
+                              t0 + absl::Hours(1),
+                              t0 + absl::Hours(1),
+                              t0 + absl::Hours(2),
+                              t0 + absl::Hours(3),
+                              t0 + absl::Hours(4)};
   std::vector<int64_t> ids;
   for (int i = 0; i < 7; ++i) {
     absl::StatusOr<Order> o = Record(DraftOrder(a, absl::StrCat("ERP-", i), 100, times[i]));
@@ -457,8 +462,8 @@ TEST_F(CommerceStoreTest, ListsPageNewestFirstWithinAPeriod) {
   EXPECT_THAT(seen, ElementsAre(ids[6], ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]));
 
   // [t0 + 1h, t0 + 3h): the three ties and the one at +2h.
-  absl::StatusOr<Page<Order>> period = commerce_->ListOrders(
-      a, SalesPeriod{t0 + absl::Hours(1), t0 + absl::Hours(3)}, 0, 50);
+  absl::StatusOr<Page<Order>> period =
+      commerce_->ListOrders(a, SalesPeriod{t0 + absl::Hours(1), t0 + absl::Hours(3)}, 0, 50);
   ASSERT_TRUE(Ok(period));
   std::vector<int64_t> in_period;
   for (const Order& o : period->items) in_period.push_back(o.id);
@@ -514,8 +519,8 @@ TEST_F(CommerceStoreTest, GroupLimitRefusesASubsidiaryAndAnOverrideLetsItThrough
   // Beyond limit + allowance: refused even with it.
   EXPECT_TRUE(absl::IsFailedPrecondition(Record(DraftOrder(a, "ERP-A2", 1'000'01)).status()));
   // After it expires, nothing more gets through.
-  absl::StatusOr<Order> expired = Record(
-      DraftOrder(a, "ERP-A3", 1), Request("req-late", "erp-feed", kNow + absl::Hours(25)));
+  absl::StatusOr<Order> expired =
+      Record(DraftOrder(a, "ERP-A3", 1), Request("req-late", "erp-feed", kNow + absl::Hours(25)));
   EXPECT_TRUE(absl::IsFailedPrecondition(expired.status())) << expired.status();
 }
 
@@ -556,8 +561,8 @@ TEST_F(CommerceStoreTest, TwoOrdersRacingForTheLastHeadroomOnlyOneWins) {
     constexpr int kRacers = 6;
     std::vector<absl::Status> results(kRacers);
     RunConcurrently(kRacers, [&](int i) {
-      results[i] = Record(DraftOrder(subs[i % 3], absl::StrCat("ERP-", round, "-", i), 5'000'00))
-                       .status();
+      results[i] =
+          Record(DraftOrder(subs[i % 3], absl::StrCat("ERP-", round, "-", i), 5'000'00)).status();
     });
     int won = 0;
     for (const absl::Status& s : results) {
@@ -597,8 +602,8 @@ TEST_F(CommerceStoreTest, ContractsAreUniqueSignedOnceAndListed) {
   Contract with_opportunity = draft;
   with_opportunity.number = "HT-2024/002";
   with_opportunity.opportunity_id = 4242;
-  absl::StatusOr<Contract> no_such =
-      commerce_->CreateContract(NextRequest("dir-zhao"), *NewContract(with_opportunity, kNow), admit);
+  absl::StatusOr<Contract> no_such = commerce_->CreateContract(
+      NextRequest("dir-zhao"), *NewContract(with_opportunity, kNow), admit);
   EXPECT_THAT(no_such.status().message(), HasSubstr("contract.opportunity_id"));
 
   auto sign = [&](absl::Time at) {
@@ -609,11 +614,11 @@ TEST_F(CommerceStoreTest, ContractsAreUniqueSignedOnceAndListed) {
   ASSERT_TRUE(Ok(signed_contract));
   EXPECT_EQ(signed_contract->sign_time, kNow - absl::Hours(2));
   EXPECT_TRUE(absl::IsFailedPrecondition(sign(kNow).status()));
-  EXPECT_TRUE(absl::IsNotFound(commerce_->SignContract(NextRequest("dir-zhao"), 999, admit,
-                                                       [&](const Contract& c) {
-                                                         return Sign(c, kNow, kNow);
-                                                       })
-                                   .status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(commerce_
+                           ->SignContract(NextRequest("dir-zhao"), 999, admit,
+                                          [&](const Contract& c) { return Sign(c, kNow, kNow); })
+                           .status()));
 
   absl::StatusOr<Page<Contract>> listed = commerce_->ListContracts(a, 0, 10);
   ASSERT_TRUE(Ok(listed));
@@ -634,9 +639,9 @@ TEST_F(CommerceStoreTest, CreditReportsListNewestFirst) {
     r.source = CreditSource::kBank;
     r.summary = absl::StrCat("报告 ", i);
     r.suggested_rating = CreditRating::kBBB;
-    ASSERT_TRUE(Ok(commerce_->CreateCreditReport(
-        NextRequest("mgr-li"), *NewCreditReport(r, "mgr-li", kNow),
-        [](const AccountView&) { return absl::OkStatus(); })));
+    ASSERT_TRUE(
+        Ok(commerce_->CreateCreditReport(NextRequest("mgr-li"), *NewCreditReport(r, "mgr-li", kNow),
+                                         [](const AccountView&) { return absl::OkStatus(); })));
   }
   absl::StatusOr<Page<CreditReport>> first = commerce_->ListCreditReports(a, 0, 2);
   ASSERT_TRUE(Ok(first));
@@ -668,9 +673,9 @@ TEST_F(CommerceStoreTest, GroupSummaryIsExactForAThreeLevelGroupAndFollowsAMove)
     int64_t revenue;
     absl::Time at;
   };
-  const Sale sales[] = {{group, 1'000'00, kNow},        {east, 2'000'00, kNow},
-                        {east1, 4'000'00, kNow},        {east2, 8'000'00, kNow},
-                        {west, 16'000'00, kNow},        {east1, 32'000'00, before_period},
+  const Sale sales[] = {{group, 1'000'00, kNow},    {east, 2'000'00, kNow},
+                        {east1, 4'000'00, kNow},    {east2, 8'000'00, kNow},
+                        {west, 16'000'00, kNow},    {east1, 32'000'00, before_period},
                         {outsider, 64'000'00, kNow}};
   int n = 0;
   for (const Sale& s : sales) {
@@ -683,11 +688,11 @@ TEST_F(CommerceStoreTest, GroupSummaryIsExactForAThreeLevelGroupAndFollowsAMove)
       "INSERT INTO opportunities (account_id, name, owner_id, stage, amount_minor, "
       "probability_percent, needs, timetable, competition, decision_makers, "
       "relationship_progress, create_time, update_time) VALUES ",
-      "(", east1, ", 'o1', 'mgr-li', 1, 100000, 10, '', '', '', '', '', NOW(6), NOW(6)), ",
-      "(", east2, ", 'o2', 'mgr-li', 6, 333, 90, '', '', '', '', '', NOW(6), NOW(6)), ",
-      "(", west, ", 'won', 'mgr-li', 7, 999999, 100, '', '', '', '', '', NOW(6), NOW(6)), ",
-      "(", west, ", 'lost', 'mgr-li', 8, 999999, 0, '', '', '', '', '', NOW(6), NOW(6)), ",
-      "(", outsider, ", 'o3', 'mgr-li', 3, 777, 50, '', '', '', '', '', NOW(6), NOW(6))"));
+      "(", east1, ", 'o1', 'mgr-li', 1, 100000, 10, '', '', '', '', '', NOW(6), NOW(6)), ", "(",
+      east2, ", 'o2', 'mgr-li', 6, 333, 90, '', '', '', '', '', NOW(6), NOW(6)), ", "(", west,
+      ", 'won', 'mgr-li', 7, 999999, 100, '', '', '', '', '', NOW(6), NOW(6)), ", "(", west,
+      ", 'lost', 'mgr-li', 8, 999999, 0, '', '', '', '', '', NOW(6), NOW(6)), ", "(", outsider,
+      ", 'o3', 'mgr-li', 3, 777, 50, '', '', '', '', '', NOW(6), NOW(6))"));
   SetLimit(group, 50'000'00);  // set after the sales, which it would have stopped
 
   const GroupSummary s = Summary(group);
@@ -757,8 +762,8 @@ TEST_F(CommerceStoreTest, TwentyLevelChainSummarisesAndItsRootLimitHolds) {
   std::vector<int64_t> chain = {MakeAccount("mgr-li", 0, 1'000'000'00)};
   for (int level = 1; level <= 20; ++level) chain.push_back(MakeAccount("mgr-li", chain.back()));
   for (size_t i = 0; i < chain.size(); ++i) {
-    ASSERT_TRUE(Ok(Record(DraftOrder(chain[i], absl::StrCat("ERP-", i),
-                                     static_cast<int64_t>(i + 1) * 100))));
+    ASSERT_TRUE(Ok(
+        Record(DraftOrder(chain[i], absl::StrCat("ERP-", i), static_cast<int64_t>(i + 1) * 100))));
   }
   const GroupSummary root = Summary(chain[0]);
   EXPECT_EQ(root.totals.accounts_total, 21);
@@ -788,13 +793,15 @@ TEST_F(CommerceStoreTest, ThousandSubsidiariesWithAHundredThousandOrdersSummaris
       "INSERT INTO accounts (name, registration_number, nature, status, owner_id, create_time, "
       "update_time, business_json, parent_id, receivable_minor) "
       "SELECT CONCAT('子公司 ', seq), CONCAT('SUB-', seq), 3, 1, 'mgr-li', NOW(6), NOW(6), '', ",
-      group, ", seq * 100 FROM seq_1_to_1000; "
+      group,
+      ", seq * 100 FROM seq_1_to_1000; "
       "INSERT INTO orders (account_id, external_id, fingerprint, ordered_at, revenue_minor, "
       "cost_minor, create_time) "
       "SELECT a.id, CONCAT('BULK-', a.id, '-', s.seq), REPEAT('0', 64), "
       "TIMESTAMPADD(HOUR, s.seq, '2024-01-01'), 1000 + s.seq, 600 + s.seq, NOW(6) "
       "FROM accounts a JOIN seq_1_to_100 s WHERE a.parent_id = ",
-      group, "; "
+      group,
+      "; "
       "INSERT INTO payments (account_id, external_id, fingerprint, amount_minor, paid_at, "
       "create_time) SELECT id, CONCAT('PAY-', id), REPEAT('0', 64), 500, '2024-01-02', NOW(6) "
       "FROM accounts WHERE parent_id = ",

@@ -1,4 +1,6 @@
 // The pure rules of contracts, orders, payments and credit: the credit gate above all.
+#include "services/accounts/commerce.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,8 +10,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-
-#include "services/accounts/commerce.h"
 
 namespace kam::accounts {
 namespace {
@@ -91,8 +91,8 @@ TEST(CreditGate, OwnLimitAdmitsUpToTheLimitExactly) {
 
 TEST(CreditGate, GroupLimitRefusesAndNamesTheGroup) {
   // Own limit roomy, the parent's too, the grandparent (group 3) is nearly used up.
-  const CreditPosition p =
-      WithLimits({{kAccount, 100'000'00, 0}, {7, 100'000'00, 20'000'00}, {3, 50'000'00, 48'000'00}});
+  const CreditPosition p = WithLimits(
+      {{kAccount, 100'000'00, 0}, {7, 100'000'00, 20'000'00}, {3, 50'000'00, 48'000'00}});
   EXPECT_EQ(*Gate(p, 2'000'00), 0);
   absl::StatusOr<int64_t> over = Gate(p, 5'000'00);
   EXPECT_TRUE(absl::IsFailedPrecondition(over.status()));
@@ -195,7 +195,8 @@ TEST(Money, SumsThatLeaveInt64NameTheField) {
   absl::StatusOr<int64_t> over = AddMoney("order.revenue", kMax, 1);
   EXPECT_TRUE(absl::IsInvalidArgument(over.status()));
   EXPECT_THAT(Message(over.status()), HasSubstr("order.revenue"));
-  EXPECT_TRUE(absl::IsInvalidArgument(SubtractMoney("s", std::numeric_limits<int64_t>::min(), 1).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(SubtractMoney("s", std::numeric_limits<int64_t>::min(), 1).status()));
   EXPECT_EQ(*SubtractMoney("s", 10, 25), -15);
 }
 
@@ -420,8 +421,7 @@ TEST(SignContract, OnceAndNotInTheFuture) {
   EXPECT_EQ(signed_once->sign_time, kNow - absl::Hours(1));
   EXPECT_TRUE(absl::IsFailedPrecondition(Sign(*signed_once, kNow, kNow).status()));
   EXPECT_TRUE(Sign(draft, kNow + absl::Minutes(4), kNow).ok());  // clock skew
-  EXPECT_THAT(Message(Sign(draft, kNow + absl::Minutes(6), kNow).status()),
-              HasSubstr("sign_time"));
+  EXPECT_THAT(Message(Sign(draft, kNow + absl::Minutes(6), kNow).status()), HasSubstr("sign_time"));
 }
 
 // ---- credit reports and overrides ----------------------------------------------------------
