@@ -258,6 +258,20 @@ TEST_F(CommerceStoreTest, OrderReadsBackWithItsLinesAuditAndEvent) {
   const Order from_event = OrderFromJson(nlohmann::json::parse(events[0][1]));
   EXPECT_EQ(from_event.lines.size(), 2u);
   EXPECT_EQ(from_event.revenue_minor, 1'000'00);
+
+  // 77 lines are written in chunks of 64, 8, 4 and 1 and read back in their order.
+  Order many = DraftOrder(account, "ERP-0002", 0);
+  many.lines.clear();
+  for (int i = 0; i < 77; ++i) many.lines.push_back({absl::StrCat("P-", i), "pipe", 1, i, 0});
+  ASSERT_TRUE(Ok(Record(many)));
+  page = commerce_->ListOrders(account, std::nullopt, 0, 1);
+  ASSERT_TRUE(Ok(page));
+  ASSERT_EQ(page->items.size(), 1u);
+  ASSERT_EQ(page->items[0].lines.size(), 77u);
+  for (int i = 0; i < 77; ++i) {
+    EXPECT_EQ(page->items[0].lines[i].product_code, absl::StrCat("P-", i));
+  }
+  EXPECT_EQ(page->items[0].revenue_minor, 77 * 76 / 2);
 }
 
 TEST_F(CommerceStoreTest, SameExternalIdSameContentIsTheEarlierOrder) {
