@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   kam::accounts::EngagementStore engagement(process.pool());
   kam::accounts::PipelineStore pipeline(process.pool(), probabilities);
   kam::accounts::CommerceStore commerce(process.pool());
-  kam::accounts::EventStore events(process.pool());
+  kam::accounts::EventStore events(process.pool(), {}, &process.runner().registry());
   kam::accounts::AccountServiceImpl service({&accounts, &engagement, &pipeline, &commerce, &events},
                                             &process.handler());
   process.runner().AddService(&service, kam::accounts::v1::AccountService::service_full_name());

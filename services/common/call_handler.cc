@@ -73,6 +73,19 @@ absl::StatusOr<CallContext> CallHandler::Authenticate(const grpc::CallbackServer
   return call;
 }
 
+grpc::Status StreamCall::Finish(const absl::Status& status) {
+  const grpc::Status wire = ToGrpcStatus(status);
+  observation_->Finish(wire);
+  return wire;
+}
+
+StreamCall CallHandler::StartStream(grpc::CallbackServerContext* context,
+                                    std::string_view full_method) const {
+  auto observation = std::make_unique<CallObservation>(metrics_, full_method);
+  observation->set_request_id(MetadataValue(*context, kRequestIdHeader));
+  return StreamCall(Authenticate(*context, full_method), std::move(observation));
+}
+
 grpc::ServerUnaryReactor* CallHandler::Run(grpc::CallbackServerContext* context,
                                            std::string_view full_method, Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();

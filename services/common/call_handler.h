@@ -6,12 +6,14 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/call_observer.h"
 #include "services/common/identity.h"
@@ -48,6 +50,36 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
+// A server-streaming call as the edge sees it: its identity verified as for a unary call, and
+// observed from start to finish like one (grpc_server_* series of the method, whose grpc_type
+// is "server_stream", and one access-log line when it ends).
+class StreamCall {
+ public:
+  // The verified call; UNAUTHENTICATED when the identity is missing or does not verify.
+  const absl::StatusOr<CallContext>& context() const { return call_; }
+  // Records the outcome (once) and returns the status to finish the stream with.
+  grpc::Status Finish(const absl::Status& status);
+
+ private:
+  friend class CallHandler;
+  StreamCall(absl::StatusOr<CallContext> call, std::unique_ptr<CallObservation> observation)
+      : call_(std::move(call)), observation_(std::move(observation)) {}
+
+  absl::StatusOr<CallContext> call_;
+  std::unique_ptr<CallObservation> observation_;
+};
+
+// A stream reactor that finishes at once with `status`: for calls refused before streaming.
+template <typename Response>
+grpc::ServerWriteReactor<Response>* RefuseStream(StreamCall call, const absl::Status& status) {
+  class Refused final : public grpc::ServerWriteReactor<Response> {
+   public:
+    explicit Refused(grpc::Status status) { this->Finish(std::move(status)); }
+    void OnDone() override { delete this; }
+  };
+  return new Refused(call.Finish(status));
+}
+
 // Runs unary handler bodies: verifies the gateway-signed identity (UNAUTHENTICATED if it
 // does not verify), skips calls already cancelled or past their deadline, runs the body on
 // a worker and finishes the call with its status mapped by ToGrpcStatus. Every call is
@@ -61,6 +93,11 @@ class CallHandler {
   // `full_method` ("/kam.accounts.v1.AccountService/GetAccount") must outlive the call.
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, std::string_view full_method,
                                 Body body);
+
+  // Starts a server-streaming call: verifies its identity and starts its observation. The
+  // streaming handler runs its own loop (off gRPC's threads) and ends it with
+  // StreamCall::Finish. `full_method` must outlive the call.
+  StreamCall StartStream(grpc::CallbackServerContext* context, std::string_view full_method) const;
 
  private:
   absl::StatusOr<CallContext> Authenticate(const grpc::CallbackServerContext& context,
