@@ -177,7 +177,7 @@ void WriteAccountRow(DbConnection& db, const Account& a) {
 // are serialised (hierarchy_lock) so that two moves cannot make a cycle together; the parent
 // stays locked until commit, so that it cannot be archived meanwhile.
 absl::Status CheckNewParent(DbConnection& db, int64_t account_id, int64_t parent_id) {
-  db.Prepare(kLockHierarchy).executeQuery();
+  std::unique_ptr<sql::ResultSet> locked(db.Prepare(kLockHierarchy).executeQuery());
   sql::PreparedStatement& state = db.Prepare(kParentState);
   BindAll(state, {parent_id});
   std::unique_ptr<sql::ResultSet> row(state.executeQuery());
