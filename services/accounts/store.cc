@@ -47,7 +47,10 @@ constexpr char kInsertHistory[] =
     "INSERT INTO account_history (account_id, kind, from_value, to_value, actor, reason, "
     "request_id, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr char kLockHierarchy[] = "SELECT id FROM hierarchy_lock WHERE id = 1 FOR UPDATE";
-constexpr char kParentState[] = "SELECT archived FROM accounts WHERE id = ?";
+// Locking: a plain read would see the parent live while an archive of it is committing, and
+// the move would leave a live subsidiary under an archived account. Holding the parent's row
+// also makes a concurrent archive wait for this change and then count the new subsidiary.
+constexpr char kParentState[] = "SELECT archived FROM accounts WHERE id = ? FOR UPDATE";
 constexpr char kLiveSubsidiaries[] =
     "SELECT COUNT(*) FROM accounts WHERE parent_id = ? AND archived = FALSE";
 
@@ -171,9 +174,10 @@ void WriteAccountRow(DbConnection& db, const Account& a) {
 }
 
 // The new parent exists, is live, and is not inside the account's own group. Parent changes
-// are serialised (hierarchy_lock) so that two moves cannot make a cycle together.
+// are serialised (hierarchy_lock) so that two moves cannot make a cycle together; the parent
+// stays locked until commit, so that it cannot be archived meanwhile.
 absl::Status CheckNewParent(DbConnection& db, int64_t account_id, int64_t parent_id) {
-  db.Prepare(kLockHierarchy).executeQuery();
+  std::unique_ptr<sql::ResultSet> locked(db.Prepare(kLockHierarchy).executeQuery());
   sql::PreparedStatement& state = db.Prepare(kParentState);
   BindAll(state, {parent_id});
   std::unique_ptr<sql::ResultSet> row(state.executeQuery());

@@ -113,8 +113,9 @@ class EngagementStoreTest : public ::testing::Test {
     draft.name = "张伟";
     const Mutation m = As(kDirector, NextId());
     absl::StatusOr<Contact> created = accounts_->CreateContact(
-        m, account_id,
-        [&](const Account& account) { return NewContact(draft, account, kDirector, m.now); });
+        m, account_id, kDirector.subject, [&](const AccountView& account) {
+          return NewContact(draft, account.account, account.works_on, kDirector, m.now);
+        });
     EXPECT_TRUE(Ok(created));
     return created.value_or(Contact{}).id;
   }
@@ -382,9 +383,10 @@ TEST_F(EngagementStoreTest, OnlyThoseWhoWorkOnTheAccountMayRecord) {
 
 TEST_F(EngagementStoreTest, ArchivedAccountTakesNoRecordsOrPlans) {
   ASSERT_TRUE(
-      Ok(accounts_->Update(As(kDirector, NextId()), account_, "archived", [](const Account& a) {
-        return Archive(a, "merged", kDirector, kNow);
-      })));
+      Ok(accounts_->Archive(As(kDirector, NextId()), account_, kDirector.subject,
+                            [](const AccountView& a, int live) {
+                              return Archive(a.account, "merged", live, kDirector, kNow);
+                            })));
   absl::StatusOr<EngagementStore::RecordResult> saved = SaveVisit(ContactOutcome::kEffective, 1);
   EXPECT_TRUE(absl::IsFailedPrecondition(saved.status())) << saved.status();
   EXPECT_TRUE(absl::IsFailedPrecondition(Plan(kToday).status()));

@@ -481,9 +481,11 @@ TEST_F(PipelineStoreTest, CreationChecksTheAccountAndTheContract) {
   EXPECT_THAT(foreign.message(), HasSubstr("opportunity.contract_id"));
   EXPECT_TRUE(absl::IsPermissionDenied(
       Create(Draft(account, 1), kWang, Next(kWang)).status()));  // not his account
-  ASSERT_TRUE(Ok(accounts_->Update(Next(kDirector), other, "archived", [](const Account& a) {
-    return Archive(a, "closed down", kDirector, a.update_time);
-  })));
+  ASSERT_TRUE(Ok(accounts_->Archive(Next(kDirector), other, kDirector.subject,
+                                    [](const AccountView& a, int live) {
+                                      return Archive(a.account, "closed down", live, kDirector,
+                                                     a.account.update_time);
+                                    })));
   const absl::Status archived = Create(Draft(other, 1), kDirector, Next(kDirector)).status();
   EXPECT_TRUE(absl::IsFailedPrecondition(archived)) << archived;
   EXPECT_EQ(Count("opportunities"), before[0]);

@@ -24,9 +24,11 @@ ALTER TABLE accounts
   ADD KEY ix_accounts_status (status, id),
   ADD CONSTRAINT fk_accounts_parent FOREIGN KEY (parent_id) REFERENCES accounts (id);
 
+-- Tags compare exactly, as the archive's rules do ("VIP" and "vip", "cafe" and "café" are
+-- two tags): a case- or accent-insensitive key would refuse such a pair as a duplicate.
 CREATE TABLE account_tags (
   account_id BIGINT NOT NULL,
-  tag VARCHAR(50) NOT NULL,
+  tag VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   PRIMARY KEY (account_id, tag),
   KEY ix_account_tags_tag (tag, account_id),
   CONSTRAINT fk_account_tags_account FOREIGN KEY (account_id) REFERENCES accounts (id)
