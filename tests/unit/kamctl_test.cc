@@ -74,8 +74,7 @@ TEST(ParseTime, TakesDaysAsMidnightUtcAndRfc3339Times) {
 TEST(ParseTime, RefusesOtherShapesAndDaysThatDoNotExist) {
   for (const char* text : {"", "2026-02-30", "2026-13-01", "2026/12/01", "12/01/2026",
                            "2026-11-20 10:00:00", "2026-11-20T10:00:00", "tomorrow"}) {
-    EXPECT_THAT(Message(ParseTime(text).status()), HasSubstr("is not a day (2026-12-01)"))
-        << text;
+    EXPECT_THAT(Message(ParseTime(text).status()), HasSubstr("is not a day (2026-12-01)")) << text;
   }
 }
 

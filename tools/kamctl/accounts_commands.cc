@@ -195,8 +195,8 @@ void AddUpdateAccount(CLI::App& accounts, const Options& options, Action* action
       request.mutable_update_mask()->add_paths(std::move(path));
     }
     if (request.update_mask().paths().empty()) {
-      return UsageError("nothing to update: give at least one of " +
-                        flags->fields.fields.Names() + ", " + flags->fields.business.Names());
+      return UsageError("nothing to update: give at least one of " + flags->fields.fields.Names() +
+                        ", " + flags->fields.business.Names());
     }
     request.set_etag(flags->etag);
     request.set_reason(flags->reason);

@@ -174,8 +174,8 @@ void AddTransfer(CLI::App& accounts, const Options& options, Action* action) {
 }
 
 void AddGroupSummary(CLI::App& accounts, const Options& options, Action* action) {
-  CLI::App* command = accounts.add_subcommand(
-      "summary", "Totals of a group and all its subsidiaries for a period");
+  CLI::App* command =
+      accounts.add_subcommand("summary", "Totals of a group and all its subsidiaries for a period");
   struct Flags {
     int64_t id = 0;
     std::string from, to;

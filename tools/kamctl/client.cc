@@ -101,8 +101,9 @@ void OnRun(CLI::App* command, Action* action, Action run) {
 }
 
 void AddPageFlags(CLI::App* command, PageFlags* flags, const char* items) {
-  command->add_option("--page-size", flags->page_size,
-                      std::string(items) + " per page (server default 50)")
+  command
+      ->add_option("--page-size", flags->page_size,
+                   std::string(items) + " per page (server default 50)")
       ->check(NonNegativeNumber());
   command->add_option("--page-token", flags->page_token, "continue from a previous page");
   command->add_flag("--all", flags->all, "follow the pages to the end");

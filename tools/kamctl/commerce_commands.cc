@@ -118,8 +118,7 @@ int ShowImport(const Options& options, const Response& response) {
 // count indexes from the start of the file. Items are idempotent on their external id, so
 // after a failed call the whole file can be sent again.
 template <typename Item, typename Request, typename Response>
-int Import(const Options& options, AccountMethod<Request, Response> method,
-           const std::string& path,
+int Import(const Options& options, AccountMethod<Request, Response> method, const std::string& path,
            google::protobuf::RepeatedPtrField<Item>* (Request::*mutable_items)()) {
   absl::StatusOr<std::string> text = ReadInput(path);
   if (!text.ok()) return UsageError(std::string(text.status().message()));
@@ -209,9 +208,8 @@ void AddSignContract(CLI::App& contracts, const Options& options, Action* action
 
 // `<command> <account>` with the page flags: the List calls of one account.
 template <typename Request, typename Response, typename Print>
-void AddAccountList(CLI::App& parent, const char* help, const char* items,
-                    const Options& options, Action* action,
-                    AccountMethod<Request, Response> method, Print print) {
+void AddAccountList(CLI::App& parent, const char* help, const char* items, const Options& options,
+                    Action* action, AccountMethod<Request, Response> method, Print print) {
   CLI::App* command = parent.add_subcommand("list", help);
   struct Flags {
     int64_t account = 0;
@@ -229,8 +227,9 @@ void AddAccountList(CLI::App& parent, const char* help, const char* items,
 
 void AddRecordOrder(CLI::App& orders, const Options& options, Action* action) {
   CLI::App* command = orders.add_subcommand(
-      "record", "Record one order (refused past the credit limit or while supply is suspended, "
-                "unless a director's override is in force)");
+      "record",
+      "Record one order (refused past the credit limit or while supply is suspended, "
+      "unless a director's override is in force)");
   struct Flags {
     explicit Flags(CLI::App* command)
         : fields(command, v1::Order::descriptor(),
@@ -278,8 +277,8 @@ void AddListOrders(CLI::App& orders, const Options& options, Action* action) {
   };
   auto flags = std::make_shared<Flags>();
   AddIdOption(command, "account", &flags->account, "account id");
-  CLI::Option* from = command->add_option("--from", flags->from, "only orders placed from")
-                          ->check(TimeValidator());
+  CLI::Option* from =
+      command->add_option("--from", flags->from, "only orders placed from")->check(TimeValidator());
   CLI::Option* to = command->add_option("--to", flags->to, "only orders placed before (excluded)")
                         ->check(TimeValidator());
   from->needs(to);

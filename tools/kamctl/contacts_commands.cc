@@ -121,8 +121,8 @@ void AddListContacts(CLI::App& contacts, const Options& options, Action* action)
 }
 
 void AddUpdateContact(CLI::App& contacts, const Options& options, Action* action) {
-  CLI::App* command = contacts.add_subcommand(
-      "update", "Change the fields given (from the version --etag names)");
+  CLI::App* command =
+      contacts.add_subcommand("update", "Change the fields given (from the version --etag names)");
   struct Flags {
     explicit Flags(CLI::App* command) : fields(command, /*create=*/false) {}
     ContactFields fields;
@@ -142,8 +142,8 @@ void AddUpdateContact(CLI::App& contacts, const Options& options, Action* action
       request.mutable_update_mask()->add_paths(std::move(path));
     }
     if (request.update_mask().paths().empty()) {
-      return UsageError("nothing to update: give at least one of " +
-                        flags->fields.fields.Names() + ", " + flags->fields.notes.Names());
+      return UsageError("nothing to update: give at least one of " + flags->fields.fields.Names() +
+                        ", " + flags->fields.notes.Names());
     }
     request.set_etag(flags->etag);
     return Mutate(options, &Stub::UpdateContact, request,

@@ -93,15 +93,15 @@ void AddCreateRecord(CLI::App& records, const Options& options, Action* action) 
       "add", "Record a visit, call, meeting, e-mail or event with the customer");
   struct Flags {
     explicit Flags(CLI::App* command)
-        : fields(command, v1::ContactRecord::descriptor(),
-                 {{"--kind", "kind", "what kind of contact", true},
-                  {"--at", "occur_time", "when: a day or an RFC 3339 time, not in the future",
-                   true},
-                  {"--summary", "summary", "what was discussed", true},
-                  {"--outcome", "outcome", "effective or no_result", true},
-                  {"--attendees", "attendees", "others present (our side, people not in the archive)"},
-                  {"--next-step", "next_step", "the agreed next step"},
-                  {"--plan", "visit_plan_id", "id of the planned visit this completes (visits)"}}) {}
+        : fields(
+              command, v1::ContactRecord::descriptor(),
+              {{"--kind", "kind", "what kind of contact", true},
+               {"--at", "occur_time", "when: a day or an RFC 3339 time, not in the future", true},
+               {"--summary", "summary", "what was discussed", true},
+               {"--outcome", "outcome", "effective or no_result", true},
+               {"--attendees", "attendees", "others present (our side, people not in the archive)"},
+               {"--next-step", "next_step", "the agreed next step"},
+               {"--plan", "visit_plan_id", "id of the planned visit this completes (visits)"}}) {}
     FieldFlags fields;
     int64_t account = 0;
     std::vector<int64_t> contacts;
@@ -127,7 +127,8 @@ void AddCreateRecord(CLI::App& records, const Options& options, Action* action) 
 }
 
 void AddTimeline(CLI::App& records, const Options& options, Action* action) {
-  CLI::App* command = records.add_subcommand("timeline", "An account's contact records, newest first");
+  CLI::App* command =
+      records.add_subcommand("timeline", "An account's contact records, newest first");
   struct Flags {
     int64_t account = 0;
     PageFlags page;
@@ -168,8 +169,8 @@ void AddPlanVisit(CLI::App& visits, const Options& options, Action* action) {
 }
 
 void AddListVisits(CLI::App& visits, const Options& options, Action* action) {
-  CLI::App* command = visits.add_subcommand(
-      "list", "List planned visits by day; overdue ones show as OVERDUE");
+  CLI::App* command =
+      visits.add_subcommand("list", "List planned visits by day; overdue ones show as OVERDUE");
   struct Flags {
     std::string owner, status;
     int64_t account = 0;
@@ -225,8 +226,8 @@ void AddCancelVisit(CLI::App& visits, const Options& options, Action* action) {
 }
 
 void AddRestoreVisits(CLI::App& visits, const Options& options, Action* action) {
-  CLI::App* command = visits.add_subcommand(
-      "restore", "Put an account back on the visit plan (directors)");
+  CLI::App* command =
+      visits.add_subcommand("restore", "Put an account back on the visit plan (directors)");
   auto flags = AddReasonArguments(command, "account", "account id");
   OnRun(command, action, [&options, flags] {
     v1::RestoreVisitPlanRequest request;

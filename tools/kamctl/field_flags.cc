@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/ascii.h"
 #include "kam/accounts/v1/archive.pb.h"
 #include "services/common/identity.h"
 #include "tools/kamctl/client.h"
@@ -40,12 +40,12 @@ std::vector<const FieldDescriptor*> Resolve(const google::protobuf::Descriptor* 
     type = field->message_type();
   }
   const FieldDescriptor* leaf = fields.back();
-  const bool supported =
-      leaf->is_repeated()
-          ? leaf->cpp_type() == FieldDescriptor::CPPTYPE_STRING
-          : leaf->cpp_type() == FieldDescriptor::CPPTYPE_STRING || leaf->enum_type() != nullptr ||
-                IsInteger(leaf) || IsMessageOf(leaf, kam::accounts::v1::Money::descriptor()) ||
-                IsMessageOf(leaf, google::protobuf::Timestamp::descriptor());
+  const bool supported = leaf->is_repeated()
+                             ? leaf->cpp_type() == FieldDescriptor::CPPTYPE_STRING
+                             : leaf->cpp_type() == FieldDescriptor::CPPTYPE_STRING ||
+                                   leaf->enum_type() != nullptr || IsInteger(leaf) ||
+                                   IsMessageOf(leaf, kam::accounts::v1::Money::descriptor()) ||
+                                   IsMessageOf(leaf, google::protobuf::Timestamp::descriptor());
   return supported ? fields : std::vector<const FieldDescriptor*>{};
 }
 

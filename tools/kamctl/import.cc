@@ -22,7 +22,7 @@ namespace v1 = kam::accounts::v1;
 
 absl::Status LineError(std::string_view text, std::string_view problem) {
   return absl::InvalidArgumentError(
-      absl::StrCat("--line \"", std::string(text), "\": ", std::string(problem)));
+      absl::StrCat("\"", std::string(text), "\": ", std::string(problem)));
 }
 
 absl::StatusOr<v1::Money> MoneyPart(std::string_view line, std::string_view name,
@@ -51,7 +51,8 @@ absl::StatusOr<v1::OrderLine> ParseOrderLine(std::string_view text) {
   line.set_product_category(absl::StrJoin(parts.begin() + 1, parts.end() - 3, ","));
   int64_t quantity = 0;
   if (!absl::SimpleAtoi(parts[n - 3], &quantity) || quantity <= 0) {
-    return LineError(text, absl::StrCat("quantity \"", parts[n - 3], "\" is not a whole number > 0"));
+    return LineError(text,
+                     absl::StrCat("quantity \"", parts[n - 3], "\" is not a whole number > 0"));
   }
   line.set_quantity(quantity);
   absl::StatusOr<v1::Money> revenue = MoneyPart(text, "revenue", parts[n - 2]);

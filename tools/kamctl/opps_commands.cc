@@ -106,9 +106,10 @@ void PrintOpportunities(const v1::ListOpportunitiesResponse& response) {
 void PrintStageChanges(const v1::ListStageChangesResponse& response) {
   std::vector<std::vector<std::string>> rows;
   for (const v1::StageChange& c : response.changes()) {
-    rows.push_back({FormatTime(c.change_time()),
-                    c.from_stage() == v1::STAGE_UNSPECIFIED ? "(created)" : StageLabel(c.from_stage()),
-                    StageLabel(c.to_stage()), c.actor(), c.reason()});
+    rows.push_back(
+        {FormatTime(c.change_time()),
+         c.from_stage() == v1::STAGE_UNSPECIFIED ? "(created)" : StageLabel(c.from_stage()),
+         StageLabel(c.to_stage()), c.actor(), c.reason()});
   }
   PrintTable({"TIME", "FROM", "TO", "BY", "REASON"}, rows);
 }
@@ -119,8 +120,8 @@ void PrintPipeline(const v1::GetPipelineSummaryResponse& response) {
     rows.push_back({StageLabel(t.stage()), std::to_string(t.opportunities()), Amount(t.amount()),
                     Amount(t.weighted_amount())});
   }
-  rows.push_back({"open total", "", Amount(response.open_amount()),
-                  Amount(response.weighted_amount())});
+  rows.push_back(
+      {"open total", "", Amount(response.open_amount()), Amount(response.weighted_amount())});
   PrintTable({"STAGE", "OPPS", "AMOUNT", "WEIGHTED"}, rows);
   std::cout << "won: " << response.won() << ", lost: " << response.lost() << '\n';
   if (response.partial()) {
@@ -172,8 +173,7 @@ void AddList(CLI::App& opps, const Options& options, Action* action) {
   };
   auto flags = std::make_shared<Flags>();
   command->add_option("--owner", flags->owner, "only this manager's");
-  command->add_option("--account", flags->account, "only this account's")
-      ->check(PositiveNumber());
+  command->add_option("--account", flags->account, "only this account's")->check(PositiveNumber());
   command->add_option("--stage", flags->stage, "only in this stage")
       ->check(EnumValidator(v1::Stage_descriptor()));
   command->add_flag("--open", flags->open, "leave out won and lost ones");
@@ -186,8 +186,7 @@ void AddList(CLI::App& opps, const Options& options, Action* action) {
       request.set_stage(EnumOf<v1::Stage>(v1::Stage_descriptor(), flags->stage));
     }
     request.set_open_only(flags->open);
-    return QueryPages(options, &Stub::ListOpportunities, request, flags->page,
-                      PrintOpportunities);
+    return QueryPages(options, &Stub::ListOpportunities, request, flags->page, PrintOpportunities);
   });
 }
 
@@ -202,8 +201,7 @@ void AddUpdate(CLI::App& opps, const Options& options, Action* action) {
   };
   auto flags = std::make_shared<Flags>(command);
   AddIdOption(command, "id", &flags->id, "opportunity id");
-  command->add_option("--etag", flags->etag, "etag of the version you read (opps get)")
-      ->required();
+  command->add_option("--etag", flags->etag, "etag of the version you read (opps get)")->required();
   AddRequestIdFlag(command, &flags->request_id);
   OnRun(command, action, [&options, flags] {
     v1::UpdateOpportunityRequest request;
@@ -213,8 +211,8 @@ void AddUpdate(CLI::App& opps, const Options& options, Action* action) {
       request.mutable_update_mask()->add_paths(std::move(path));
     }
     if (request.update_mask().paths().empty()) {
-      return UsageError("nothing to update: give at least one of " +
-                        flags->fields.fields.Names() + ", " + flags->fields.key_nodes.Names());
+      return UsageError("nothing to update: give at least one of " + flags->fields.fields.Names() +
+                        ", " + flags->fields.key_nodes.Names());
     }
     request.set_etag(flags->etag);
     return Mutate(options, &Stub::UpdateOpportunity, request,
@@ -224,8 +222,9 @@ void AddUpdate(CLI::App& opps, const Options& options, Action* action) {
 
 void AddMove(CLI::App& opps, const Options& options, Action* action) {
   CLI::App* command = opps.add_subcommand(
-      "move", "Move to another stage: forward one stage once its key node is recorded, back "
-              "any number with --reason, to lost with --reason, to won from implementation");
+      "move",
+      "Move to another stage: forward one at a time once the key node is recorded, back or to "
+      "lost with --reason");
   struct Flags {
     int64_t id = 0;
     std::string stage, etag, reason, request_id;
@@ -235,8 +234,7 @@ void AddMove(CLI::App& opps, const Options& options, Action* action) {
   command->add_option("--to", flags->stage, "the stage to move to")
       ->required()
       ->check(EnumValidator(v1::Stage_descriptor()));
-  command->add_option("--etag", flags->etag, "etag of the version you read (opps get)")
-      ->required();
+  command->add_option("--etag", flags->etag, "etag of the version you read (opps get)")->required();
   command->add_option("--reason", flags->reason, "why; required to move back or to lost");
   AddRequestIdFlag(command, &flags->request_id);
   OnRun(command, action, [&options, flags] {
@@ -272,8 +270,8 @@ void AddSummary(CLI::App& opps, const Options& options, Action* action) {
   };
   auto flags = std::make_shared<Flags>();
   CLI::Option* owner = command->add_option("--owner", flags->owner, "a manager's opportunities");
-  CLI::Option* account = command->add_option("--account", flags->account, "an account's")
-                             ->check(PositiveNumber());
+  CLI::Option* account =
+      command->add_option("--account", flags->account, "an account's")->check(PositiveNumber());
   CLI::Option* group =
       command->add_option("--group", flags->group, "a group's: the account and its subsidiaries")
           ->check(PositiveNumber());

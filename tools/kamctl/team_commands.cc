@@ -54,7 +54,8 @@ void AddAddMember(CLI::App& team, const Options& options, Action* action) {
     request.set_request_id(RequestIdOrNew(flags->request_id));
     request.mutable_member()->set_account_id(flags->account);
     request.mutable_member()->set_member_id(flags->member);
-    request.mutable_member()->set_role(EnumOf<v1::TeamRole>(v1::TeamRole_descriptor(), flags->role));
+    request.mutable_member()->set_role(
+        EnumOf<v1::TeamRole>(v1::TeamRole_descriptor(), flags->role));
     return Mutate(options, &Stub::AddTeamMember, request,
                   [](const auto& r) { PrintMember(r.member()); });
   });

@@ -58,7 +58,7 @@ absl::StatusOr<int64_t> ParseMoney(std::string_view text) {
   }
   if (fraction.size() > 2) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Quoted(text), " has more than 2 decimals (amounts are in fen)"));
+        absl::StrCat(Quoted(text), " has more than 2 decimals (the smallest amount is 0.01)"));
   }
   int64_t cents = 0;
   if (!fraction.empty()) {
@@ -75,8 +75,8 @@ absl::StatusOr<int64_t> ParseMoney(std::string_view text) {
 
 std::string FormatMoney(int64_t minor_units, std::string_view currency) {
   // Negated as unsigned so that the most negative value has a magnitude too.
-  const uint64_t magnitude = minor_units < 0 ? 0 - static_cast<uint64_t>(minor_units)
-                                             : static_cast<uint64_t>(minor_units);
+  const uint64_t magnitude =
+      minor_units < 0 ? 0 - static_cast<uint64_t>(minor_units) : static_cast<uint64_t>(minor_units);
   const uint64_t cents = magnitude % 100;
   return absl::StrCat(minor_units < 0 ? "-" : "", Grouped(magnitude / 100), ".",
                       cents < 10 ? "0" : "", cents, " ",
@@ -104,8 +104,8 @@ google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   google::protobuf::Timestamp timestamp;
   const int64_t seconds = absl::ToUnixSeconds(time);
   timestamp.set_seconds(seconds);
-  timestamp.set_nanos(static_cast<int32_t>((time - absl::FromUnixSeconds(seconds)) /
-                                           absl::Nanoseconds(1)));
+  timestamp.set_nanos(
+      static_cast<int32_t>((time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
   return timestamp;
 }
 
