@@ -34,6 +34,7 @@ KAM_JWT_AUDIENCE (kamctl token). Exit status: 0 ok, 1 the call failed, 2 usage e
   kamctl accounts list --tier A --all
   kamctl records add 12 --kind visit --at 2026-11-20T10:00:00Z --summary "..." --outcome effective
   kamctl opps move 7 --to bidding --etag v3
+
 Amounts are CNY with at most 2 decimals (1234.56); times are a day (2026-12-01, midnight UTC)
 or RFC 3339 (2026-11-20T10:00:00+08:00). `kamctl <group> <command> --help` for the flags.)";
 
