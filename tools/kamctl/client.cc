@@ -7,7 +7,6 @@
 #include "absl/strings/numbers.h"
 
 namespace kam::kamctl {
-namespace {
 
 std::string_view Hint(grpc::StatusCode code) {
   switch (code) {
@@ -20,20 +19,34 @@ std::string_view Hint(grpc::StatusCode code) {
       return "is the gateway up? scripts/dev up";
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return "no answer within --timeout; the gateway or a service behind it is slow";
+    case grpc::StatusCode::ABORTED:
+      return "the record changed since you read it: read it again (get) and repeat with the new "
+             "--etag";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "not allowed in the record's current state; the message says what is missing";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "a record with this key exists already; list or get it instead";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "rate limit or size limit reached: wait a moment, or send less at once";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "the server does not offer this call yet (an older version?)";
     default:
       return "";
   }
 }
 
-}  // namespace
-
 std::shared_ptr<grpc::Channel> Connect(const Options& options) {
+  if (options.channel) return options.channel;
   return grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials());
 }
 
-void PrepareCall(const Options& options, grpc::ClientContext* context) {
+void PrepareStream(const Options& options, grpc::ClientContext* context) {
   // Without a token the gateway answers UNAUTHENTICATED, which comes with the right hint.
   if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
+}
+
+void PrepareCall(const Options& options, grpc::ClientContext* context) {
+  PrepareStream(options, context);
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::duration<double>(options.timeout_seconds)));
@@ -81,6 +94,19 @@ CLI::Validator EnumValidator(const google::protobuf::EnumDescriptor* type) {
         return "unknown value \"" + value + "\", expected one of: " + EnumChoices(type);
       },
       EnumChoices(type));
+}
+
+void OnRun(CLI::App* command, Action* action, Action run) {
+  command->callback([action, run = std::move(run)] { *action = run; });
+}
+
+void AddPageFlags(CLI::App* command, PageFlags* flags, const char* items) {
+  command
+      ->add_option("--page-size", flags->page_size,
+                   std::string(items) + " per page (server default 50)")
+      ->check(NonNegativeNumber());
+  command->add_option("--page-token", flags->page_token, "continue from a previous page");
+  command->add_flag("--all", flags->all, "follow the pages to the end");
 }
 
 }  // namespace kam::kamctl

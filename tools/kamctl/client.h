@@ -23,21 +23,28 @@ struct Options {
   std::string token;
   bool json = false;
   double timeout_seconds = 10;
+  // Tests: calls go here instead of to a new channel to `addr`.
+  std::shared_ptr<grpc::Channel> channel;
 };
 
 // What the chosen subcommand does once the command line has been parsed; returns the exit
 // code. Subcommands set it from their CLI11 callback.
 using Action = std::function<int()>;
 
-// A plaintext channel to the gateway at options.addr.
+// A plaintext channel to the gateway at options.addr (or options.channel when set).
 std::shared_ptr<grpc::Channel> Connect(const Options& options);
 
 // Prepares one call: the bearer token (when there is one) and the deadline.
 void PrepareCall(const Options& options, grpc::ClientContext* context);
+// Prepares a stream: the bearer token only, as a stream may run for as long as it is wanted.
+void PrepareStream(const Options& options, grpc::ClientContext* context);
 
 // Prints "error: <CODE>: <message>" and a hint for the codes a user can act on; returns
 // kExitRpcError.
 int ReportRpcError(const grpc::Status& status);
+
+// What a user can do about an error with this code; empty when there is nothing to add.
+std::string_view Hint(grpc::StatusCode code);
 
 // Prints "error: <message>"; returns kExitUsage.
 int UsageError(std::string_view message);
@@ -101,5 +108,22 @@ int ShowMutation(const Options& options, const std::string& request_id, const gr
 
 // A CLI11 check that accepts the labels of `type` (see EnumLabel) and lists them otherwise.
 CLI::Validator EnumValidator(const google::protobuf::EnumDescriptor* type);
+
+// Makes `command` set `*action` to `run` when it is the subcommand given.
+void OnRun(CLI::App* command, Action* action, Action run);
+
+// --page-size, --page-token and --all of a List command.
+struct PageFlags {
+  int32_t page_size = 0;
+  std::string page_token;
+  bool all = false;
+};
+void AddPageFlags(CLI::App* command, PageFlags* flags, const char* items);
+
+template <typename Request>
+void SetPage(const PageFlags& flags, Request* request) {
+  request->set_page_size(flags.page_size);
+  request->set_page_token(flags.page_token);
+}
 
 }  // namespace kam::kamctl

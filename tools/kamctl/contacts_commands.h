@@ -6,8 +6,8 @@
 
 namespace kam::kamctl {
 
-// Adds `contacts create|list`, which call kam.accounts.v1.AccountService through the gateway.
-// The subcommand given sets `*action`.
+// Adds `contacts create|list|update`, which call kam.accounts.v1.AccountService through the
+// gateway. The subcommand given sets `*action`.
 void AddContactCommands(CLI::App& app, const Options& options, Action* action);
 
 }  // namespace kam::kamctl

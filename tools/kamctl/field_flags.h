@@ -11,24 +11,33 @@
 
 namespace kam::kamctl {
 
-// Flags that each set one field of a message: text fields as given, enum fields by label
-// (see EnumLabel). Reflection keeps create and update from repeating one line per field.
+// Flags that each set one field of a message, by reflection, so that create and update
+// commands do not repeat one line per field. A field is named by its path ("name",
+// "business.reputation") and takes:
+//  - text fields: the text as given ("" clears);
+//  - enum fields: a label (see EnumLabel);
+//  - integer fields: a whole number >= 0;
+//  - Money fields: an amount in CNY such as 1234.56 (see ParseMoney);
+//  - Timestamp fields: a day or an RFC 3339 time (see ParseTime);
+//  - repeated text fields: a comma-separated list ("" clears).
 class FieldFlags {
  public:
   struct Spec {
     const char* flag;
-    const char* field;  // a string or enum field of the message type
+    const char* field;  // a field path of the message type
     const char* help;
     bool required = false;
   };
 
+  // Aborts on a path that does not name a field of a supported type: specs are constants,
+  // and the unit tests build every command. `group` titles the flags in --help.
   FieldFlags(CLI::App* command, const google::protobuf::Descriptor* type,
-             const std::vector<Spec>& specs);
+             const std::vector<Spec>& specs, const std::string& group = "Options");
   FieldFlags(const FieldFlags&) = delete;
   FieldFlags& operator=(const FieldFlags&) = delete;
 
-  // Sets the fields of the flags given on the command line; returns their field names, in
-  // the order of the specs (a field mask for updates).
+  // Sets the fields of the flags given on the command line; returns their paths, in the order
+  // of the specs (a field mask for updates).
   std::vector<std::string> Apply(google::protobuf::Message* message) const;
 
   // "--name, --nature, ...", for messages.
@@ -37,7 +46,9 @@ class FieldFlags {
  private:
   struct Flag {
     CLI::Option* option = nullptr;
-    const google::protobuf::FieldDescriptor* field = nullptr;
+    std::string path;
+    // The fields from the message down to the one set: all but the last are messages.
+    std::vector<const google::protobuf::FieldDescriptor*> fields;
     std::string value;
   };
   std::deque<Flag> flags_;  // CLI11 writes into `value`: a deque never moves its elements
@@ -51,5 +62,8 @@ std::string RequestIdOrNew(const std::string& given);
 
 // A required positive id, positional ("id") or a flag ("--account").
 void AddIdOption(CLI::App* command, const char* name, int64_t* id, const char* help);
+
+// "a, b,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
+std::vector<std::string> SplitList(const std::string& text);
 
 }  // namespace kam::kamctl

@@ -42,6 +42,17 @@ bool IsControl(char32_t c) { return c < 0x20 || (c >= 0x7f && c < 0xa0); }
 
 std::string Cell(const std::string& value) { return value.empty() ? "-" : Printable(value); }
 
+std::string ToJson(const google::protobuf::Message& message, bool indent) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = indent;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  // Printing a valid message cannot fail; the status is ignored deliberately.
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
 void PrintPadded(const std::string& text, size_t width) {
   std::cout << text << std::string(width - std::min(width, DisplayWidth(text)), ' ');
 }
@@ -52,9 +63,13 @@ std::string EnumPrefix(const google::protobuf::EnumDescriptor* type) {
   return zero.substr(0, zero.size() - std::string_view("UNSPECIFIED").size());
 }
 
+bool IsGrade(std::string_view label) {
+  return std::all_of(label.begin(), label.end(), [](char c) { return c >= 'A' && c <= 'D'; });
+}
+
 std::string Label(const google::protobuf::EnumValueDescriptor* value) {
   std::string label = value->name().substr(EnumPrefix(value->type()).size());
-  if (label.size() > 1) {
+  if (!IsGrade(label)) {
     std::transform(label.begin(), label.end(), label.begin(),
                    [](unsigned char c) { return std::tolower(c); });
   }
@@ -118,15 +133,26 @@ void PrintNextPage(const std::string& token) {
   if (!token.empty()) std::cout << "next page: --page-token " << Printable(token) << '\n';
 }
 
-void PrintJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  // Printing a valid message cannot fail; the status is ignored deliberately.
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  std::cout << json;
+void PrintWarning(std::string_view text) { std::cerr << "warning: " << text << '\n'; }
+
+void PrintJson(const google::protobuf::Message& message) { std::cout << ToJson(message, true); }
+
+void PrintJsonLine(const google::protobuf::Message& message) {
+  std::cout << ToJson(message, false) << '\n';
+}
+
+std::string Truncate(std::string_view text, size_t columns) {
+  if (DisplayWidth(text) <= columns) return std::string(text);
+  std::string out;
+  size_t width = 0;
+  for (size_t i = 0; i < text.size();) {
+    const size_t start = i;
+    const size_t next = IsWide(NextCodePoint(text, &i)) ? 2 : 1;
+    if (width + next + 1 > columns) break;  // keep a column for the ellipsis
+    out.append(text.substr(start, i - start));
+    width += next;
+  }
+  return out + "…";
 }
 
 std::string FormatTime(const google::protobuf::Timestamp& time) {
@@ -144,7 +170,7 @@ const google::protobuf::EnumValueDescriptor* FindEnumValue(
     const google::protobuf::EnumDescriptor* type, std::string_view label) {
   std::string name = EnumPrefix(type) + std::string(label);
   std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return std::toupper(c); });
+                 [](unsigned char c) { return c == '-' ? '_' : std::toupper(c); });
   const google::protobuf::EnumValueDescriptor* value = type->FindValueByName(name);
   return value != nullptr && value->number() != 0 ? value : nullptr;
 }

@@ -29,19 +29,34 @@ void PrintFields(const std::vector<std::pair<std::string, std::string>>& fields)
 // "next page: --page-token <token>" when there is a next page.
 void PrintNextPage(const std::string& token);
 
+// "warning: <text>" on stderr, for something the user should act on although the call
+// succeeded (kept off stdout so that --json output stays parseable).
+void PrintWarning(std::string_view text);
+
 // The message as indented JSON: proto field names, every field (also defaults), enum names.
 void PrintJson(const google::protobuf::Message& message);
+// The same on one line (JSON Lines), for streams.
+void PrintJsonLine(const google::protobuf::Message& message);
+
+// `text` cut to at most `columns` display columns, ending in "…" when cut.
+std::string Truncate(std::string_view text, size_t columns);
 
 // RFC 3339 UTC, or empty when unset.
 std::string FormatTime(const google::protobuf::Timestamp& time);
 
 // Enum values as kamctl shows and takes them: the value name without the enum's prefix, in
-// lower case ("ordinary_company"); single letters keep their case ("A"), as grades do.
-// UNSPECIFIED shows as empty.
+// lower case ("ordinary_company"); grades (letters A to D only: tier "A", rating "BBB") keep
+// their case. UNSPECIFIED shows as empty.
 std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int number);
-// Case-insensitive lookup of a label; nullptr for unknown text and for UNSPECIFIED.
+// Case-insensitive lookup of a label, '-' standing for '_' ("no-result"); nullptr for
+// unknown text and for UNSPECIFIED.
 const google::protobuf::EnumValueDescriptor* FindEnumValue(
     const google::protobuf::EnumDescriptor* type, std::string_view label);
+// The value of a label an EnumValidator (client.h) has accepted.
+template <typename Enum>
+Enum EnumOf(const google::protobuf::EnumDescriptor* type, std::string_view label) {
+  return static_cast<Enum>(FindEnumValue(type, label)->number());
+}
 // Every accepted label, comma-separated, for help and error messages.
 std::string EnumChoices(const google::protobuf::EnumDescriptor* type);
 

@@ -1,0 +1,125 @@
+#include "tools/kamctl/audit_commands.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tools/kamctl/account_calls.h"
+#include "tools/kamctl/field_flags.h"
+#include "tools/kamctl/values.h"
+
+namespace kam::kamctl {
+namespace {
+
+namespace v1 = kam::accounts::v1;
+using Stub = AccountStub;
+
+void PrintAudit(const v1::ListAuditLogResponse& response) {
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::AuditRecord& r : response.records()) {
+    rows.push_back({FormatTime(r.time()), r.actor(), r.action(),
+                    r.resource_type() + "/" + r.resource_id(), r.request_id(),
+                    Truncate(r.note(), 40)});
+  }
+  PrintTable({"TIME", "ACTOR", "ACTION", "RESOURCE", "REQUEST ID", "NOTE"}, rows);
+  PrintNextPage(response.next_page_token());
+}
+
+void PrintEvent(const Options& options, const v1::Event& event) {
+  if (options.json) {
+    PrintJsonLine(event);
+    return;
+  }
+  std::cout << event.sequence() << "  " << FormatTime(event.occur_time()) << "  "
+            << Printable(event.type()) << "  " << Printable(event.aggregate_type()) << '/'
+            << Printable(event.aggregate_id()) << '\n';
+}
+
+void AddListAudit(CLI::App& audit, const Options& options, Action* action) {
+  CLI::App* command = audit.add_subcommand("list", "Who changed what, newest first");
+  struct Flags {
+    std::string resource_type, resource_id, actor, from, to;
+    PageFlags page;
+  };
+  auto flags = std::make_shared<Flags>();
+  command->add_option("--resource-type", flags->resource_type, "e.g. account, opportunity");
+  command->add_option("--resource-id", flags->resource_id, "the record's id");
+  command->add_option("--actor", flags->actor, "user id of who made the change");
+  command->add_option("--from", flags->from, "only changes at or after")->check(TimeValidator());
+  command->add_option("--to", flags->to, "only changes before")->check(TimeValidator());
+  AddPageFlags(command, &flags->page, "records");
+  OnRun(command, action, [&options, flags] {
+    v1::ListAuditLogRequest request;
+    request.set_resource_type(flags->resource_type);
+    request.set_resource_id(flags->resource_id);
+    request.set_actor(flags->actor);
+    if (!flags->from.empty()) *request.mutable_start_time() = ToTimestamp(*ParseTime(flags->from));
+    if (!flags->to.empty()) *request.mutable_end_time() = ToTimestamp(*ParseTime(flags->to));
+    return QueryPages(options, &Stub::ListAuditLog, request, flags->page, PrintAudit);
+  });
+}
+
+struct WatchFlags {
+  int64_t after = 0;
+  std::vector<std::string> types;
+  bool follow = false;
+};
+
+// Prints events as they come: until caught up with the stream, or with --follow until
+// interrupted.
+int Watch(const Options& options, const WatchFlags& flags) {
+  v1::WatchEventsRequest request;
+  request.set_after_sequence(flags.after);
+  for (const std::string& type : flags.types) request.add_type_prefixes(type);
+  grpc::ClientContext context;
+  PrepareStream(options, &context);
+  auto stub = NewAccountStub(options);
+  std::unique_ptr<grpc::ClientReader<v1::WatchEventsResponse>> reader =
+      stub->WatchEvents(&context, request);
+  v1::WatchEventsResponse response;
+  int64_t last = flags.after;
+  while (reader->Read(&response)) {
+    for (const v1::Event& event : response.events()) {
+      PrintEvent(options, event);
+      last = event.sequence();
+    }
+    std::cout.flush();
+    // Caught up: at the head, or a heartbeat (the server is idle; with --type filters the
+    // last matching event may lie well before the head).
+    if (!flags.follow && (last >= response.head_sequence() || response.events().empty())) {
+      context.TryCancel();
+      break;
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (status.ok() || status.error_code() == grpc::StatusCode::CANCELLED) return kExitOk;
+  return ReportRpcError(status);
+}
+
+void AddWatch(CLI::App& events, const Options& options, Action* action) {
+  CLI::App* command = events.add_subcommand(
+      "watch", "Print committed events in order: up to now, or with --follow as they come");
+  auto flags = std::make_shared<WatchFlags>();
+  command->add_option("--after", flags->after, "resume after this sequence (default: the start)")
+      ->check(NonNegativeInteger(64));
+  command->add_option("--type", flags->types, "only types starting with, e.g. account.,order.")
+      ->delimiter(',');
+  command->add_flag("--follow", flags->follow, "keep printing new events until interrupted");
+  OnRun(command, action, [&options, flags] { return Watch(options, *flags); });
+}
+
+}  // namespace
+
+void AddAuditCommands(CLI::App& app, const Options& options, Action* action) {
+  CLI::App* audit = app.add_subcommand("audit", "The audit trail (directors, admins)");
+  audit->require_subcommand(1);
+  AddListAudit(*audit, options, action);
+}
+
+void AddEventCommands(CLI::App& app, const Options& options, Action* action) {
+  CLI::App* events = app.add_subcommand("events", "The accounts event stream (system, admins)");
+  events->require_subcommand(1);
+  AddWatch(*events, options, action);
+}
+
+}  // namespace kam::kamctl
