@@ -57,33 +57,6 @@ absl::Status AdmitWatcher(const StreamCall& call, const v1::WatchEventsRequest& 
   return CheckWatchRequest(request);
 }
 
-// Account events that may list their AccountChange records under "changes".
-bool CarriesAccountChanges(const std::string& type) {
-  return type == "account.tier_changed" || type == "account.owner_changed" ||
-         type == "account.credit_changed" || type == "account.parent_changed";
-}
-
-// The hook for the archive: an account event's payload may hold "changes", an array of
-// objects named after the AccountChange domain type (account_id, kind as the HistoryKind
-// number, from_value, to_value, actor, reason, request_id, time in Unix micros).
-void FillAccountChanges(const StoredEvent& stored, const nlohmann::json& payload,
-                        v1::Event* event) {
-  if (!CarriesAccountChanges(stored.type) || !payload.is_object()) return;
-  auto changes = payload.find("changes");
-  if (changes == payload.end() || !changes->is_array()) return;
-  for (const nlohmann::json& c : *changes) {
-    v1::AccountChange* out = event->add_changes();
-    out->set_account_id(c.value("account_id", int64_t{0}));
-    out->set_kind(static_cast<v1::HistoryKind>(c.value("kind", 0)));
-    out->set_from_value(c.value("from_value", ""));
-    out->set_to_value(c.value("to_value", ""));
-    out->set_actor(c.value("actor", ""));
-    out->set_reason(c.value("reason", ""));
-    out->set_request_id(c.value("request_id", ""));
-    if (c.contains("time")) ToTimestamp(TimeFromJson(c.at("time")), out->mutable_change_time());
-  }
-}
-
 // Each part of the business types the payloads of its own aggregates (service.h).
 using EventFiller = bool (*)(const std::string&, const nlohmann::json&, v1::Event*);
 constexpr EventFiller kEventFillers[] = {FillArchiveEvent, FillEngagementEvent, FillPipelineEvent,
@@ -104,7 +77,6 @@ void ToProto(const StoredEvent& stored, v1::Event* event) {
     for (EventFiller fill : kEventFillers) {
       if (fill(stored.aggregate_type, payload, event)) break;
     }
-    FillAccountChanges(stored, payload, event);
   } catch (const std::exception& e) {
     event->clear_payload();
     event->clear_changes();

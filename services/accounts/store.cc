@@ -366,7 +366,7 @@ nlohmann::json AccountChangeJson(const AccountChange& c) {
 
 AccountChange AccountChangeFromJson(const nlohmann::json& j) {
   AccountChange c;
-  c.id = j.at("id");
+  c.id = j.value("id", int64_t{0});
   c.account_id = j.at("account_id");
   c.kind = j.at("kind");
   c.from_value = j.at("from_value");

@@ -113,13 +113,20 @@ class PipelineStoreTest : public ::testing::Test {
     draft.name = absl::StrCat("客户 ", ++accounts_made_);
     draft.registration_number = absl::StrCat("REG-", accounts_made_);
     draft.nature = Nature::kOrdinaryCompany;
-    draft.tier = Tier::kB;
     draft.owner_id = owner;
     draft.parent_id = parent_id;
     const Mutation m = Next(kDirector);
     absl::StatusOr<Account> created = accounts_->Create(m, *NewAccount(draft, kDirector, m.now));
     EXPECT_TRUE(Ok(created));
-    return created.ok() ? created->id : 0;
+    if (!created.ok()) return 0;
+    // Opportunities remember the account's tier; the tier review would have set it.
+    const Mutation tier = Next(kDirector);
+    EXPECT_TRUE(Ok(accounts_->Update(tier, created->id, kDirector.subject, "tier_changed",
+                                     [&](const AccountView& a) {
+                                       return ApplyTier(a.account, Tier::kB, "review", "",
+                                                        kDirector, tier.now);
+                                     })));
+    return created->id;
   }
   void AddToTeam(const std::string& member, int64_t account_id) {
     Exec(absl::StrCat("INSERT INTO account_access (member_id, account_id, via) VALUES ('", member,
