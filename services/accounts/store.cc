@@ -766,6 +766,13 @@ absl::StatusOr<TransferResult> AccountStore::TransferAccounts(const Mutation& m,
         }
         TransferResult result;
         if (moving.empty()) return result;
+        // Rows first, then history, audit and events (which take the outbox lock).
+        const std::vector<SqlParam> leading = {transfer.to_owner_id, m.now, transfer.from_owner_id};
+        result.accounts = static_cast<int>(moving.size());
+        result.opportunities =
+            static_cast<int>(UpdateInChunks(db, move_opportunities, leading, moving));
+        result.visit_plans = static_cast<int>(UpdateInChunks(db, move_plans, leading, moving));
+        std::vector<std::pair<Account, Account>> changes;
         for (int64_t id : moving) {
           Account before = accounts.at(id);
           Account after = before;
@@ -775,13 +782,11 @@ absl::StatusOr<TransferResult> AccountStore::TransferAccounts(const Mutation& m,
           WriteAccountRow(db, after);
           RevokeAccess(db, before.owner_id, id, kViaOwner);
           GrantAccess(db, after.owner_id, id, kViaOwner);
+          changes.emplace_back(std::move(before), std::move(after));
+        }
+        for (const auto& [before, after] : changes) {
           RecordAccountChange(db, m, "owner_changed", before, after);
         }
-        const std::vector<SqlParam> leading = {transfer.to_owner_id, m.now, transfer.from_owner_id};
-        result.accounts = static_cast<int>(moving.size());
-        result.opportunities =
-            static_cast<int>(UpdateInChunks(db, move_opportunities, leading, moving));
-        result.visit_plans = static_cast<int>(UpdateInChunks(db, move_plans, leading, moving));
         return result;
       });
 }

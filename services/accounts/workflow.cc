@@ -430,6 +430,7 @@ absl::StatusOr<Account> ApplyTier(Account current, Tier tier, std::string_view r
 
 absl::StatusOr<Account> ApplyCredit(Account current, const CreditChange& change,
                                     const Principal& caller, absl::Time now) {
+  const Account before = current;
   if (!Supervises(caller)) return absl::PermissionDeniedError("credit is set by directors");
   if (!change.rating && !change.limit_minor) {
     return InvalidField("update_mask", "required: credit_rating and/or credit_limit");
@@ -448,6 +449,7 @@ absl::StatusOr<Account> ApplyCredit(Account current, const CreditChange& change,
   }
   if (auto s = CheckReason(change.reason, true); !s.ok()) return s;
   if (current.archived) return absl::FailedPreconditionError("account is archived");
+  if (HistoryBetween(before, current).empty()) return before;  // unchanged: nothing to record
   ++current.version;
   current.update_time = now;
   return current;

@@ -281,6 +281,9 @@ TEST(ApplyCredit, DirectorsSetRatingAndLimit) {
   const Account a = *ApplyCredit(Stored("alice"), change, WithRole("director"), kNow);
   EXPECT_EQ(a.credit_limit_minor, 80'000'000);
   EXPECT_EQ(a.credit_rating, CreditRating::kUnspecified);
+  EXPECT_EQ(a.version, Stored("alice").version + 1);
+  EXPECT_EQ(ApplyCredit(a, change, WithRole("director"), kNow)->version, a.version)
+      << "the same limit again changes nothing";
   EXPECT_TRUE(absl::IsPermissionDenied(
       ApplyCredit(Stored("alice"), change, Manager("alice"), kNow).status()));
   change.limit_minor = -1;
