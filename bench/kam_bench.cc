@@ -139,7 +139,7 @@ class Caller {
       if (options_.method == "list-filtered") {
         // Seeded: one account in 24 has this industry and region (about 4,200 of 100,000).
         call->list.set_industry("steel");
-        call->list.set_region("Central China");
+        call->list.set_region("East China");
       }
       stub_->async()->ListAccounts(&call->context, &call->list, &call->listed, done);
     } else if (options_.method == "summary") {

@@ -2,6 +2,10 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/support/client_callback.h>
+
+#include <algorithm>
+#include <atomic>
 
 #include "absl/time/clock.h"
 #include "services/common/call_observer.h"
@@ -12,13 +16,6 @@
 
 namespace kam::gateway {
 namespace {
-
-const google::protobuf::MethodDescriptor* FindMethod(const std::string& full_method) {
-  auto [service, method] = SplitFullMethod(full_method);
-  const auto* descriptor =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
-  return descriptor ? descriptor->FindMethodByName(method) : nullptr;
-}
 
 // What the caller sees of a failed upstream call. Business errors pass unchanged (the
 // service chose a safe message), but transport errors can name internal addresses, and an
@@ -50,13 +47,19 @@ grpc::Status ForClient(const grpc::Status& upstream, const std::string& request_
 
 }  // namespace
 
-// One forwarded call. Unary only for now: read one request, forward it, relay the answer.
+// One forwarded call: read the request, forward it, relay the response (unary) or each
+// response as it arrives (server streaming), then the status.
+//
+// Lifetime: the object deletes itself when the server half is done (OnDone) and, for a
+// stream, the upstream half too (UpstreamStream::OnDone), whichever comes last, so that no
+// member is freed under a reaction still running.
 class ForwardedCall final : public grpc::ServerGenericBidiReactor {
  public:
   ForwardedCall(const Forwarder& forwarder, grpc::GenericCallbackServerContext* context)
       : forwarder_(forwarder),
         context_(context),
-        observation_(forwarder.metrics_, context->method()) {
+        observation_(forwarder.metrics_, context->method()),
+        upstream_stream_(this) {
     absl::Status admitted = Admit();
     observation_.set_request_id(caller_.request_id);
     if (!admitted.ok()) {
@@ -68,53 +71,133 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      Complete(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
+      Complete(context_->IsCancelled()
+                   ? grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")
+                   : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
       return;
     }
-    const auto deadline = ForwardDeadline(context_->deadline(), std::chrono::system_clock::now(),
-                                          forwarder_.options_);
-    upstream_.set_deadline(deadline);
-    const SignedIdentity identity =
-        SignIdentity(caller_.principal, context_->method(), forwarder_.options_.identity_key,
-                     absl::FromChrono(deadline));
-    upstream_.AddMetadata(kIdentityHeader, identity.payload);
-    upstream_.AddMetadata(kIdentitySignatureHeader, identity.signature);
-    upstream_.AddMetadata(kRequestIdHeader, caller_.request_id);
-    context_->AddInitialMetadata(kRequestIdHeader, caller_.request_id);
-    stub_->UnaryCall(&upstream_, context_->method(), grpc::StubOptions(), &request_, &response_,
-                     [this](const grpc::Status& status) { OnUpstreamDone(status); });
+    if (route_.method->server_streaming()) {
+      ForwardStream();
+    } else {
+      ForwardUnary();
+    }
   }
 
-  void OnWriteDone(bool /*ok*/) override {}
+  // Streams only: the caller's transport took the previous message, so fetch the next one.
+  // Reading only now is the flow control: a slow caller slows the upstream instead of
+  // filling the gateway's memory.
+  void OnWriteDone(bool ok) override {
+    if (ok) {
+      upstream_stream_.StartRead(&response_);
+      return;
+    }
+    upstream_.TryCancel();  // the caller is gone; no more reads
+    upstream_stream_.RemoveHold();
+  }
+
   void OnCancel() override { upstream_.TryCancel(); }
-  void OnDone() override { delete this; }
+  void OnDone() override { Release(); }
 
  private:
+  // The upstream half of a server-streaming call, a bidi call on the wire that writes the one
+  // request and then only reads.
+  class UpstreamStream final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+   public:
+    explicit UpstreamStream(ForwardedCall* call) : call_(call) {}
+    void OnReadDone(bool ok) override { call_->OnUpstreamMessage(ok); }
+    void OnDone(const grpc::Status& status) override { call_->OnUpstreamStreamDone(status); }
+
+   private:
+    ForwardedCall* call_;
+  };
+
   absl::Status Admit() {
     absl::StatusOr<Caller> caller =
         Authenticate(context_->client_metadata(), forwarder_.options_.verifier, absl::Now());
     if (!caller.ok()) return caller.status();
     caller_ = *std::move(caller);
     const std::string& method = context_->method();
-    const auto* descriptor = FindMethod(method);
-    auto route = forwarder_.routes_.find(SplitFullMethod(method).first);
-    if (!descriptor || route == forwarder_.routes_.end()) {
-      return absl::UnimplementedError("unknown method");
+    auto route = forwarder_.routes_.find(method);
+    if (route == forwarder_.routes_.end()) return absl::UnimplementedError("unknown method");
+    if (route->second.method->client_streaming()) {
+      return absl::UnimplementedError("client-streaming methods are not served by the gateway");
     }
-    if (descriptor->client_streaming() || descriptor->server_streaming()) {
-      return absl::UnimplementedError("streaming methods are not served by the gateway yet");
-    }
-    stub_ = route->second.get();
+    route_ = route->second;
     return forwarder_.policy_.Check(method, caller_.principal);
+  }
+
+  // Sets what every forwarded call carries: the deadline, the caller's identity signed for
+  // this method (valid until `identity_expires`), the request id both ways.
+  void PrepareUpstream(std::chrono::system_clock::time_point deadline,
+                       std::chrono::system_clock::time_point identity_expires) {
+    upstream_.set_deadline(deadline);
+    const SignedIdentity identity =
+        SignIdentity(caller_.principal, context_->method(), forwarder_.options_.identity_key,
+                     absl::FromChrono(identity_expires));
+    upstream_.AddMetadata(kIdentityHeader, identity.payload);
+    upstream_.AddMetadata(kIdentitySignatureHeader, identity.signature);
+    upstream_.AddMetadata(kRequestIdHeader, caller_.request_id);
+    context_->AddInitialMetadata(kRequestIdHeader, caller_.request_id);
+  }
+
+  void ForwardUnary() {
+    const auto deadline = ForwardDeadline(context_->deadline(), std::chrono::system_clock::now(),
+                                          forwarder_.options_);
+    PrepareUpstream(deadline, deadline);
+    route_.stub->UnaryCall(&upstream_, context_->method(), grpc::StubOptions(), &request_,
+                           &response_,
+                           [this](const grpc::Status& status) { OnUpstreamDone(status); });
   }
 
   void OnUpstreamDone(const grpc::Status& status) {
     if (!status.ok()) {
-      Complete(ForClient(status, caller_.request_id));
+      Complete(ForCaller(status));
       return;
     }
     observation_.Finish(status);
     StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  // Upstream reads are started from this reactor's OnWriteDone, outside the upstream's own
+  // reactions, so a hold keeps the upstream from finishing until reading has stopped.
+  void ForwardStream() {
+    const auto now = std::chrono::system_clock::now();
+    const auto deadline = ForwardStreamDeadline(context_->deadline(), now, forwarder_.options_);
+    // The upstream verifies the identity when the stream starts; a unary-length expiry keeps
+    // captured metadata from being replayable for the stream's whole deadline.
+    PrepareUpstream(
+        deadline,
+        std::min(deadline, now + absl::ToChronoNanoseconds(forwarder_.options_.default_deadline)));
+    halves_alive_.fetch_add(1, std::memory_order_relaxed);
+    route_.stub->PrepareBidiStreamingCall(&upstream_, context_->method(), grpc::StubOptions(),
+                                          &upstream_stream_);
+    upstream_stream_.StartWriteLast(&request_, grpc::WriteOptions());
+    upstream_stream_.StartRead(&response_);
+    upstream_stream_.AddHold();
+    upstream_stream_.StartCall();
+  }
+
+  void OnUpstreamMessage(bool ok) {
+    if (ok) {
+      StartWrite(&response_);
+    } else {
+      upstream_stream_.RemoveHold();  // the stream ended; its status follows in OnDone
+    }
+  }
+
+  void OnUpstreamStreamDone(const grpc::Status& status) {
+    Complete(ForCaller(status));
+    Release();
+  }
+
+  // What the caller sees of the upstream's status: sanitised (ForClient), except that a
+  // cancellation the caller caused (it left, its deadline passed, the gateway is draining) is
+  // expected and not logged as an upstream failure.
+  grpc::Status ForCaller(const grpc::Status& upstream) const {
+    if (upstream.error_code() == grpc::StatusCode::CANCELLED && context_->IsCancelled()) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    }
+    return ForClient(upstream, caller_.request_id);
   }
 
   void Complete(const grpc::Status& status) {
@@ -122,12 +205,18 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
     Finish(status);
   }
 
+  void Release() {
+    if (halves_alive_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
   const Forwarder& forwarder_;
   grpc::GenericCallbackServerContext* context_;
   CallObservation observation_;
   Caller caller_;
-  grpc::GenericStub* stub_ = nullptr;
+  Forwarder::Route route_;
   grpc::ClientContext upstream_;
+  UpstreamStream upstream_stream_;
+  std::atomic<int> halves_alive_{1};
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 };
@@ -141,12 +230,27 @@ std::chrono::system_clock::time_point ForwardDeadline(
   return std::min(requested, now + absl::ToChronoNanoseconds(options.max_deadline));
 }
 
-void Forwarder::AddRoute(const std::string& service_full_name, const std::string& address) {
+std::chrono::system_clock::time_point ForwardStreamDeadline(
+    std::chrono::system_clock::time_point requested, std::chrono::system_clock::time_point now,
+    const ForwarderOptions& options) {
+  return std::min(requested, now + absl::ToChronoNanoseconds(options.max_stream_deadline));
+}
+
+void Forwarder::AddRoute(const google::protobuf::ServiceDescriptor& service,
+                         const std::string& address) {
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
-  auto channel =
-      grpc::CreateCustomChannel("dns:///" + address, grpc::InsecureChannelCredentials(), args);
-  routes_[service_full_name] = std::make_unique<grpc::GenericStub>(channel);
+  AddRoute(service, grpc::CreateCustomChannel("dns:///" + address,
+                                              grpc::InsecureChannelCredentials(), args));
+}
+
+void Forwarder::AddRoute(const google::protobuf::ServiceDescriptor& service,
+                         std::shared_ptr<grpc::ChannelInterface> channel) {
+  stubs_.push_back(std::make_unique<grpc::GenericStub>(std::move(channel)));
+  for (int i = 0; i < service.method_count(); ++i) {
+    const google::protobuf::MethodDescriptor* method = service.method(i);
+    routes_["/" + service.full_name() + "/" + method->name()] = Route{stubs_.back().get(), method};
+  }
 }
 
 grpc::ServerGenericBidiReactor* Forwarder::CreateReactor(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 
@@ -7,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "services/common/call_observer.h"
@@ -18,39 +20,65 @@ namespace kam::gateway {
 struct ForwarderOptions {
   JwtVerifier verifier;
   std::string identity_key;
-  // Applied when the caller sets no deadline.
+  // Unary calls: applied when the caller sets no deadline.
   absl::Duration default_deadline = absl::Seconds(10);
-  // No forwarded call may run longer, whatever the caller asks.
+  // No forwarded unary call may run longer, whatever the caller asks.
   absl::Duration max_deadline = absl::Seconds(60);
+  // Server-streaming calls (WatchEvents) follow new events until the caller cancels, so the
+  // unary bounds do not apply: they get the caller's deadline, capped at this (also what a
+  // caller without a deadline gets), so that a forgotten consumer's stream ends within a
+  // day. (Connection recycling, ServerRunner's max connection age, usually ends a stream
+  // sooner with UNAVAILABLE; consumers resume from their cursor.) The identity signed for a
+  // stream still expires like a unary call's: the service checks it when the stream starts.
+  absl::Duration max_stream_deadline = absl::Hours(24);
 };
 
-// The deadline a forwarded call gets: the caller's (`requested`; time_point::max() when
-// none was set), the default when there is none, never later than now + max_deadline.
+// The deadline a forwarded unary call gets: the caller's (`requested`; time_point::max()
+// when none was set), the default when there is none, never later than now + max_deadline.
 std::chrono::system_clock::time_point ForwardDeadline(
+    std::chrono::system_clock::time_point requested, std::chrono::system_clock::time_point now,
+    const ForwarderOptions& options);
+
+// The deadline a forwarded server-streaming call gets: the caller's, never later than
+// now + max_stream_deadline (which is also the deadline when the caller set none).
+std::chrono::system_clock::time_point ForwardStreamDeadline(
     std::chrono::system_clock::time_point requested, std::chrono::system_clock::time_point now,
     const ForwarderOptions& options);
 
 // Serves every method of the routed services by forwarding the request bytes unchanged
 // (no per-method code): authenticate, check the policy, sign the caller's identity for the
-// service, bound the deadline, forward, and relay the response or status.
+// service, bound the deadline, forward, and relay the response or status. The method's
+// descriptor decides the shape: unary calls relay one response; server-streaming calls relay
+// each upstream message as it arrives, reading the next only once the caller has taken the
+// previous one (memory per stream stays one message, a slow caller slows the upstream).
+// Client-streaming and bidi methods are UNIMPLEMENTED.
 class Forwarder final : public grpc::CallbackGenericService {
  public:
   Forwarder(ForwarderOptions options, const Policy* policy, const GrpcServerMetrics* metrics)
       : options_(std::move(options)), policy_(*policy), metrics_(*metrics) {}
 
-  // Routes every method of `service_full_name` to `address` (round-robin over its resolved
-  // addresses).
-  void AddRoute(const std::string& service_full_name, const std::string& address);
+  // Routes every method of `service` to `address` (round-robin over its resolved addresses).
+  // Call before serving.
+  void AddRoute(const google::protobuf::ServiceDescriptor& service, const std::string& address);
+  // Routes every method of `service` over `channel` (tests: an in-process channel).
+  void AddRoute(const google::protobuf::ServiceDescriptor& service,
+                std::shared_ptr<grpc::ChannelInterface> channel);
 
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override;
 
  private:
   friend class ForwardedCall;
+  struct Route {
+    grpc::GenericStub* stub = nullptr;
+    const google::protobuf::MethodDescriptor* method = nullptr;
+  };
+
   ForwarderOptions options_;
   const Policy& policy_;
   const GrpcServerMetrics& metrics_;
-  std::map<std::string, std::unique_ptr<grpc::GenericStub>, std::less<>> routes_;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::map<std::string, Route, std::less<>> routes_;  // by full method, "/pkg.Service/Method"
 };
 
 }  // namespace kam::gateway

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   }
   kam::ServerRunner runner("gateway", server_settings);
   kam::gateway::Forwarder forwarder(options, &*policy, &runner.grpc_metrics());
-  forwarder.AddRoute(forwarded.front()->full_name(), accounts_address);
+  forwarder.AddRoute(*forwarded.front(), accounts_address);
   kam::gateway::GatewayServiceImpl gateway_service(options.verifier, &*policy,
                                                    &runner.grpc_metrics());
   runner.AddService(&gateway_service, kam::gateway::v1::GatewayService::service_full_name());

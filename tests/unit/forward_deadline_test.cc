@@ -14,6 +14,7 @@ ForwarderOptions Options() {
   ForwarderOptions options;
   options.default_deadline = absl::Seconds(10);
   options.max_deadline = absl::Seconds(60);
+  options.max_stream_deadline = absl::Hours(24);
   return options;
 }
 
@@ -28,6 +29,17 @@ TEST(ForwardDeadline, CallerDeadlineWithinTheCapIsKept) {
 
 TEST(ForwardDeadline, LongCallerDeadlineIsCapped) {
   EXPECT_EQ(ForwardDeadline(kNow + seconds(3600), kNow, Options()), kNow + seconds(60));
+}
+
+TEST(ForwardStreamDeadline, CallerWithoutDeadlineGetsTheStreamCapNotTheUnaryDefault) {
+  EXPECT_EQ(ForwardStreamDeadline(system_clock::time_point::max(), kNow, Options()),
+            kNow + std::chrono::hours(24));
+}
+
+TEST(ForwardStreamDeadline, CallerDeadlineIsKeptBeyondTheUnaryCapAndCappedAtTheStreamCap) {
+  EXPECT_EQ(ForwardStreamDeadline(kNow + seconds(3600), kNow, Options()), kNow + seconds(3600));
+  EXPECT_EQ(ForwardStreamDeadline(kNow + std::chrono::hours(48), kNow, Options()),
+            kNow + std::chrono::hours(24));
 }
 
 }  // namespace

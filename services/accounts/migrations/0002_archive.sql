@@ -22,6 +22,8 @@ ALTER TABLE accounts
   ADD COLUMN visit_streak_since DATETIME(6) NULL,
   ADD KEY ix_accounts_parent (parent_id, id),
   ADD KEY ix_accounts_status (status, id),
+  -- The usual pair of list filters: a page of one industry in one region reads its rows only.
+  ADD KEY ix_accounts_industry_region (industry, region, id),
   ADD CONSTRAINT fk_accounts_parent FOREIGN KEY (parent_id) REFERENCES accounts (id);
 
 -- Tags compare exactly, as the archive's rules do ("VIP" and "vip", "cafe" and "café" are
