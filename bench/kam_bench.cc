@@ -31,7 +31,7 @@ struct Options {
   std::string mode = "gateway";  // gateway | direct
   // get | list | list-filtered | summary | create | whoami (gateway only: no database)
   std::string method = "get";
-  std::string secret;            // JWT secret (gateway) or identity key (direct)
+  std::string secret;  // JWT secret (gateway) or identity key (direct)
   int callers = 16;
   double seconds = 10;
   // get: read random ids in 1..id_range (the whole table) instead of one account.
@@ -195,7 +195,8 @@ int main(int argc, char** argv) {
   app.add_option("--addr", options.addr, "gateway or accounts address");
   app.add_option("--mode", options.mode, "gateway | direct")
       ->check(CLI::IsMember({"gateway", "direct"}));
-  app.add_option("--method", options.method, "get | list | list-filtered | summary | create | whoami")
+  app.add_option("--method", options.method,
+                 "get | list | list-filtered | summary | create | whoami")
       ->check(CLI::IsMember({"get", "list", "list-filtered", "summary", "create", "whoami"}));
   app.add_option("--id-range", options.id_range, "get: random ids in 1..N (0: one new account)")
       ->check(CLI::NonNegativeNumber);

@@ -112,8 +112,8 @@ class EngagementStoreTest : public ::testing::Test {
     Contact draft;
     draft.name = "张伟";
     const Mutation m = As(kDirector, NextId());
-    absl::StatusOr<Contact> created = accounts_->CreateContact(
-        m, account_id, kDirector.subject, [&](const AccountView& account) {
+    absl::StatusOr<Contact> created =
+        accounts_->CreateContact(m, account_id, kDirector.subject, [&](const AccountView& account) {
           return NewContact(draft, account.account, account.works_on, kDirector, m.now);
         });
     EXPECT_TRUE(Ok(created));
@@ -382,11 +382,10 @@ TEST_F(EngagementStoreTest, OnlyThoseWhoWorkOnTheAccountMayRecord) {
 }
 
 TEST_F(EngagementStoreTest, ArchivedAccountTakesNoRecordsOrPlans) {
-  ASSERT_TRUE(
-      Ok(accounts_->Archive(As(kDirector, NextId()), account_, kDirector.subject,
-                            [](const AccountView& a, int live) {
-                              return Archive(a.account, "merged", live, kDirector, kNow);
-                            })));
+  ASSERT_TRUE(Ok(accounts_->Archive(As(kDirector, NextId()), account_, kDirector.subject,
+                                    [](const AccountView& a, int live) {
+                                      return Archive(a.account, "merged", live, kDirector, kNow);
+                                    })));
   absl::StatusOr<EngagementStore::RecordResult> saved = SaveVisit(ContactOutcome::kEffective, 1);
   EXPECT_TRUE(absl::IsFailedPrecondition(saved.status())) << saved.status();
   EXPECT_TRUE(absl::IsFailedPrecondition(Plan(kToday).status()));

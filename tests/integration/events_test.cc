@@ -227,12 +227,12 @@ class EventsTest : public ::testing::Test {
                      const std::string& actor = kDirector.subject) {
     Account patch;
     patch.name = name;
-    absl::StatusOr<Account> updated = accounts_->Update(
-        Request(absl::StrCat("rename-", id, "-", name), now, actor), id, kDirector.subject,
-        "updated", [&](const AccountView& current) {
-          return ApplyUpdate(current.account, current.works_on, patch, {"name"},
-                             Etag(current.account), kDirector, now);
-        });
+    absl::StatusOr<Account> updated =
+        accounts_->Update(Request(absl::StrCat("rename-", id, "-", name), now, actor), id,
+                          kDirector.subject, "updated", [&](const AccountView& current) {
+                            return ApplyUpdate(current.account, current.works_on, patch, {"name"},
+                                               Etag(current.account), kDirector, now);
+                          });
     EXPECT_TRUE(Ok(updated));
     return updated.value_or(Account{});
   }

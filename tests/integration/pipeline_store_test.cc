@@ -121,11 +121,10 @@ class PipelineStoreTest : public ::testing::Test {
     if (!created.ok()) return 0;
     // Opportunities remember the account's tier; the tier review would have set it.
     const Mutation tier = Next(kDirector);
-    EXPECT_TRUE(Ok(accounts_->Update(tier, created->id, kDirector.subject, "tier_changed",
-                                     [&](const AccountView& a) {
-                                       return ApplyTier(a.account, Tier::kB, "review", "",
-                                                        kDirector, tier.now);
-                                     })));
+    EXPECT_TRUE(Ok(accounts_->Update(
+        tier, created->id, kDirector.subject, "tier_changed", [&](const AccountView& a) {
+          return ApplyTier(a.account, Tier::kB, "review", "", kDirector, tier.now);
+        })));
     return created->id;
   }
   void AddToTeam(const std::string& member, int64_t account_id) {
@@ -488,11 +487,10 @@ TEST_F(PipelineStoreTest, CreationChecksTheAccountAndTheContract) {
   EXPECT_THAT(foreign.message(), HasSubstr("opportunity.contract_id"));
   EXPECT_TRUE(absl::IsPermissionDenied(
       Create(Draft(account, 1), kWang, Next(kWang)).status()));  // not his account
-  ASSERT_TRUE(Ok(accounts_->Archive(Next(kDirector), other, kDirector.subject,
-                                    [](const AccountView& a, int live) {
-                                      return Archive(a.account, "closed down", live, kDirector,
-                                                     a.account.update_time);
-                                    })));
+  ASSERT_TRUE(Ok(accounts_->Archive(
+      Next(kDirector), other, kDirector.subject, [](const AccountView& a, int live) {
+        return Archive(a.account, "closed down", live, kDirector, a.account.update_time);
+      })));
   const absl::Status archived = Create(Draft(other, 1), kDirector, Next(kDirector)).status();
   EXPECT_TRUE(absl::IsFailedPrecondition(archived)) << archived;
   EXPECT_EQ(Count("opportunities"), before[0]);
