@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/e2e/e2e_fixture.h"
@@ -205,6 +206,87 @@ TEST_F(KamctlTest, ManagerCreatesListsAndReadsAccounts) {
   const CommandResult denied = Kamctl({"accounts", "get", "999999"}, token);
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_THAT(denied.err, HasSubstr("PERMISSION_DENIED"));
+}
+
+// ---- issue 3: the accounts commands against the real services ----
+
+std::string MintToken(const std::string& subject, const std::string& roles) {
+  const CommandResult minted = Kamctl({"token", "--subject", subject, "--roles", roles});
+  EXPECT_EQ(minted.exit_code, 0) << minted.err;
+  return std::string(absl::StripAsciiWhitespace(minted.out));
+}
+
+// A command's --json output; fails the test when the command failed.
+nlohmann::json Json(const std::vector<std::string>& args, const std::string& token) {
+  std::vector<std::string> with_json = args;
+  with_json.push_back("--json");
+  const CommandResult result = Kamctl(with_json, token);
+  EXPECT_EQ(result.exit_code, 0) << absl::StrJoin(args, " ") << ": " << result.err;
+  return nlohmann::json::parse(result.out, nullptr, false);
+}
+
+// Proto JSON prints int64 as a string.
+int64_t Int(const nlohmann::json& value) {
+  int64_t n = 0;
+  if (value.is_number_integer()) return value.get<int64_t>();
+  if (value.is_string()) EXPECT_TRUE(absl::SimpleAtoi(value.get<std::string>(), &n)) << value;
+  return n;
+}
+
+TEST_F(KamctlTest, DirectorBuildsAGroupAndSeesItsYearInTheSummary) {
+  const std::string director = MintToken(Prefix() + "-dir", "director");
+  const std::string erp = MintToken(Prefix() + "-erp", "system");
+
+  const nlohmann::json parent =
+      Json({"accounts", "create", "--name", Prefix() + "-集团", "--registration-number",
+            Draft("kg").registration_number(), "--nature", "ordinary_company"},
+           director);
+  const int64_t parent_id = Int(parent["account"]["id"]);
+  ASSERT_GT(parent_id, 0) << parent.dump();
+  const nlohmann::json child =
+      Json({"accounts", "create", "--name", Prefix() + "-子公司", "--registration-number",
+            Draft("kc").registration_number(), "--nature", "ordinary_company", "--parent",
+            absl::StrCat(parent_id)},
+           director);
+  const std::string child_id = absl::StrCat(Int(child["account"]["id"]));
+  EXPECT_EQ(Int(child["account"]["parent_id"]), parent_id);
+
+  const CommandResult tree = Kamctl({"accounts", "tree", absl::StrCat(parent_id)}, director);
+  EXPECT_EQ(tree.exit_code, 0) << tree.err;
+  EXPECT_THAT(tree.out, HasSubstr(Prefix() + "-子公司"));
+
+  const CommandResult opportunity =
+      Kamctl({"opps", "create", child_id, "--name", "pipeline upgrade", "--amount", "1000.00",
+              "--needs", "new line", "--budget", "900.00", "--timetable", "Q3"},
+             director);
+  EXPECT_EQ(opportunity.exit_code, 0) << opportunity.err;
+
+  const CommandResult order =
+      Kamctl({"orders", "record", child_id, "--external-id", Prefix() + "-ERP-1", "--at",
+              "2026-03-01", "--line", "P-100,steel pipe,2,1500.00,1000.00"},
+             erp);
+  EXPECT_EQ(order.exit_code, 0) << order.err;
+
+  const nlohmann::json summary = Json({"accounts", "summary", absl::StrCat(parent_id), "--from",
+                                       "2026-01-01", "--to", "2027-01-01"},
+                                      director);
+  const nlohmann::json& totals = summary["summary"];
+  EXPECT_EQ(Int(totals["accounts_total"]), 2) << summary.dump();
+  EXPECT_EQ(Int(totals["revenue"]["minor_units"]), 150000) << summary.dump();
+  EXPECT_EQ(Int(totals["gross_profit"]["minor_units"]), 50000) << summary.dump();
+  EXPECT_EQ(Int(totals["open_pipeline"]["minor_units"]), 100000) << summary.dump();
+  EXPECT_EQ(Int(totals["weighted_pipeline"]["minor_units"]), 10000)
+      << "customer development is weighted at 10%: " << summary.dump();
+
+  const CommandResult visit =
+      Kamctl({"records", "add", child_id, "--kind", "visit", "--at", "2026-11-20T10:00:00Z",
+              "--summary", "plant tour", "--outcome", "no_result"},
+             director);
+  EXPECT_EQ(visit.exit_code, 0) << visit.err;
+  const nlohmann::json timeline = Json({"records", "timeline", child_id}, director);
+  ASSERT_TRUE(timeline.contains("records")) << timeline.dump();
+  EXPECT_EQ(timeline["records"].size(), 1u);
+  EXPECT_EQ(timeline["records"][0]["summary"], "plant tour");
 }
 
 }  // namespace
