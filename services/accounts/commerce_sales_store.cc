@@ -223,12 +223,15 @@ absl::StatusOr<CreditPosition> ReadCreditPosition(DbConnection& db, const Accoun
 
 // ---- Orders and payments ----
 
-// The order recorded under `external_id`, if any, with its lines and its fingerprint.
-std::optional<std::pair<Order, std::string>> FindOrder(DbConnection& db,
+// The order recorded under `external_id` for the account, if any, with its lines and its
+// fingerprint. External ids are scoped to their account, so that nobody learns or blocks the
+// ids of accounts they cannot see.
+std::optional<std::pair<Order, std::string>> FindOrder(DbConnection& db, int64_t account_id,
                                                        const std::string& external_id) {
-  static const std::string query = Select(kOrderColumns, "orders WHERE external_id = ?");
+  static const std::string query =
+      Select(kOrderColumns, "orders WHERE account_id = ? AND external_id = ?");
   sql::PreparedStatement& select = db.Prepare(query);
-  BindAll(select, {external_id});
+  BindAll(select, {account_id, external_id});
   std::unique_ptr<sql::ResultSet> row(select.executeQuery());
   if (!row->next()) return std::nullopt;
   std::vector<Order> found = {ReadOrder(*row)};
@@ -280,7 +283,8 @@ absl::StatusOr<Recorded<Order>> WriteOrder(DbConnection& db, const Mutation& m, 
   if (!view) return AccountNotFound(order.account_id);
   if (auto s = admit(*view); !s.ok()) return s;
   const std::string fingerprint = OrderFingerprint(order);
-  if (auto found = FindOrder(db, order.external_id)) return EarlierOrder(*found, fingerprint);
+  if (auto found = FindOrder(db, order.account_id, order.external_id))
+    return EarlierOrder(*found, fingerprint);
   if (order.contract_id != 0 &&
       !Exists(db, kContractOfAccount, {order.contract_id, order.account_id})) {
     return InvalidField("order.contract_id",
@@ -293,7 +297,8 @@ absl::StatusOr<Recorded<Order>> WriteOrder(DbConnection& db, const Mutation& m, 
   order.credit_override_id = *override_id;
   std::optional<int64_t> id = InsertOrder(db, order, fingerprint);
   if (!id) {
-    std::optional<std::pair<Order, std::string>> found = FindOrder(db, order.external_id);
+    std::optional<std::pair<Order, std::string>> found =
+        FindOrder(db, order.account_id, order.external_id);
     if (!found) return absl::AbortedError("order.external_id is being recorded; retry");
     return EarlierOrder(*found, fingerprint);
   }
@@ -306,11 +311,12 @@ absl::StatusOr<Recorded<Order>> WriteOrder(DbConnection& db, const Mutation& m, 
   return Recorded<Order>{std::move(order), /*duplicate=*/false};
 }
 
-std::optional<std::pair<Payment, std::string>> FindPayment(DbConnection& db,
+std::optional<std::pair<Payment, std::string>> FindPayment(DbConnection& db, int64_t account_id,
                                                            const std::string& external_id) {
-  static const std::string query = Select(kPaymentColumns, "payments WHERE external_id = ?");
+  static const std::string query =
+      Select(kPaymentColumns, "payments WHERE account_id = ? AND external_id = ?");
   sql::PreparedStatement& select = db.Prepare(query);
-  BindAll(select, {external_id});
+  BindAll(select, {account_id, external_id});
   std::unique_ptr<sql::ResultSet> row(select.executeQuery());
   if (!row->next()) return std::nullopt;
   return std::make_pair(ReadPayment(*row), std::string(row->getString("fingerprint")));
@@ -330,7 +336,8 @@ absl::StatusOr<Recorded<Payment>> WritePayment(DbConnection& db, const Mutation&
   if (!view) return AccountNotFound(payment.account_id);
   if (auto s = admit(*view); !s.ok()) return s;
   const std::string fingerprint = PaymentFingerprint(payment);
-  if (auto found = FindPayment(db, payment.external_id)) return EarlierPayment(*found, fingerprint);
+  if (auto found = FindPayment(db, payment.account_id, payment.external_id))
+    return EarlierPayment(*found, fingerprint);
   if (auto s = CheckTakesPayments(view->account); !s.ok()) return s;
   if (payment.order_id != 0 &&
       !Exists(db, kOrderOfAccount, {payment.order_id, payment.account_id})) {
@@ -345,7 +352,8 @@ absl::StatusOr<Recorded<Payment>> WritePayment(DbConnection& db, const Mutation&
     insert.executeUpdate();
   } catch (const sql::SQLException& e) {
     if (e.getErrorCode() != kDuplicateEntry) throw;
-    std::optional<std::pair<Payment, std::string>> found = FindPayment(db, payment.external_id);
+    std::optional<std::pair<Payment, std::string>> found =
+        FindPayment(db, payment.account_id, payment.external_id);
     if (!found) return absl::AbortedError("payment.external_id is being recorded; retry");
     return EarlierPayment(*found, fingerprint);
   }

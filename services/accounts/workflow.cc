@@ -65,11 +65,13 @@ bool IsBasicField(const std::string& path) {
 }
 
 // Whether `caller` may change `path`: directors and admins everything; those who work on
-// the account (and system callers) all but ownership and hierarchy; service agents the
-// basic record.
+// the account (and system callers) all but ownership, hierarchy and status; service agents
+// the basic record.
 bool MayChange(const Principal& caller, bool works_on, const std::string& path) {
   if (Supervises(caller)) return true;
-  const bool structural = path == "owner_id" || path == "parent_id";
+  // Ownership, hierarchy and the trading status (lifting a supply suspension would bypass
+  // the credit gate) are decisions above the account team.
+  const bool structural = path == "owner_id" || path == "parent_id" || path == "status";
   if (caller.HasRole("account_manager") && works_on && !structural) return true;
   if (caller.HasRole("system") && !structural) return true;
   return caller.HasRole("service_agent") && IsBasicField(path);
@@ -322,6 +324,9 @@ absl::StatusOr<Account> NewAccount(Account draft, const Principal& caller, absl:
   if (draft.status == AccountStatus::kUnspecified) draft.status = AccountStatus::kActive;
   if (auto s = CheckRegistrationNumber(draft.registration_number); !s.ok()) return s;
   if (auto s = ValidateFields(draft); !s.ok()) return s;
+  if (!caller.HasAnyRole({"admin", "director", "account_manager", "system"})) {
+    return absl::PermissionDeniedError("your role may not create accounts");
+  }
   if (!caller.HasAnyRole({"admin", "director", "system"}) && draft.owner_id != caller.subject) {
     return absl::PermissionDeniedError("account managers create accounts they own themselves");
   }

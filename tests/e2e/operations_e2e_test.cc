@@ -229,7 +229,9 @@ nlohmann::json Json(const std::vector<std::string>& args, const std::string& tok
 int64_t Int(const nlohmann::json& value) {
   int64_t n = 0;
   if (value.is_number_integer()) return value.get<int64_t>();
-  if (value.is_string()) EXPECT_TRUE(absl::SimpleAtoi(value.get<std::string>(), &n)) << value;
+  if (value.is_string()) {
+    EXPECT_TRUE(absl::SimpleAtoi(value.get<std::string>(), &n)) << value;
+  }
   return n;
 }
 

@@ -71,6 +71,15 @@ TEST(NewAccount, ManagersCannotCreateForOthersButDirectorsCan) {
   EXPECT_EQ(NewAccount(for_bob, WithRole("director"), kNow)->owner_id, "bob");
 }
 
+TEST(NewAccount, OnlyManagersDirectorsAdminsAndSystemsCreateAccounts) {
+  for (const char* role : {"service_agent", "handler", "analyst"}) {
+    Account own = Draft();
+    own.owner_id = "someone";
+    EXPECT_TRUE(absl::IsPermissionDenied(NewAccount(own, WithRole(role), kNow).status())) << role;
+  }
+  EXPECT_TRUE(NewAccount(Draft(), WithRole("system"), kNow).ok());
+}
+
 TEST(NewAccount, OutputOnlyFieldsAreIgnored) {
   Account draft = Draft();
   draft.tier = Tier::kA;
@@ -203,6 +212,9 @@ TEST(ApplyUpdate, RolesLimitTheFieldsTheyChange) {
       ApplyUpdate(current, true, patch, {"parent_id"}, "v1", Manager("alice"), kNow).status()));
   EXPECT_TRUE(absl::IsPermissionDenied(
       ApplyUpdate(current, false, patch, {"region"}, "v1", Manager("bob"), kNow).status()));
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      ApplyUpdate(current, true, patch, {"status"}, "v1", Manager("alice"), kNow).status()))
+      << "lifting a supply suspension is a director's decision (it would bypass the credit gate)";
   EXPECT_TRUE(ApplyUpdate(current, true, patch, {"region"}, "v1", Manager("carol"), kNow).ok())
       << "a team member works on the account like its owner";
   EXPECT_TRUE(absl::IsPermissionDenied(

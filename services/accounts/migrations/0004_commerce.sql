@@ -27,7 +27,7 @@ CREATE TABLE orders (
   cost_minor BIGINT NOT NULL,
   credit_override_id BIGINT NULL,
   create_time DATETIME(6) NOT NULL,
-  UNIQUE KEY uk_orders_external (external_id),
+  UNIQUE KEY uk_orders_external (account_id, external_id),
   KEY ix_orders_account_time (account_id, ordered_at, id),
   -- Covers the group summary's revenue and cost sums, so it never reads the rows.
   KEY ix_orders_summary (account_id, ordered_at, revenue_minor, cost_minor),
@@ -55,7 +55,7 @@ CREATE TABLE payments (
   amount_minor BIGINT NOT NULL,
   paid_at DATETIME(6) NOT NULL,
   create_time DATETIME(6) NOT NULL,
-  UNIQUE KEY uk_payments_external (external_id),
+  UNIQUE KEY uk_payments_external (account_id, external_id),
   KEY ix_payments_account_time (account_id, paid_at, id),
   KEY ix_payments_summary (account_id, paid_at, amount_minor),
   CONSTRAINT fk_payments_account FOREIGN KEY (account_id) REFERENCES accounts (id)
