@@ -22,6 +22,7 @@
 #include "services/accounts/workflow.h"
 #include "services/common/migrations.h"
 #include "tests/support/mariadb_server.h"
+#include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
 
 namespace kam::accounts {
@@ -72,30 +73,10 @@ std::vector<int64_t> Ids(const std::vector<T>& items) {
   return ids;
 }
 
-class AccountStoreTest : public ::testing::Test {
+class AccountStoreTest : public test_support::SchemaTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<MariaDbServer>> server = MariaDbServer::Start();
-    ASSERT_TRUE(Ok(server));
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << "the private MariaDB did not start";
-    static int next_schema = 0;
-    schema_ = absl::StrCat("accounts_", ++next_schema);
-    const std::string password = "pw-" + schema_;
-    ASSERT_TRUE(Ok(server_->CreateSchemaWithUser(schema_, schema_, password)));
-    DbSettings db{server_->host(), server_->port(), schema_, password, schema_};
-    db.pool_size = 12;
-    db.pool_wait = absl::Seconds(5);  // concurrent tests queue for connections
-    db.io_timeout = absl::Seconds(5);
-    pool_ = std::make_unique<DbPool>(std::move(db), nullptr);
-    ASSERT_TRUE(Ok(ApplyMigrations(*pool_, Migrations())));
+    ASSERT_NO_FATAL_FAILURE(OpenSchema("accounts", Migrations(), absl::Seconds(5)));
     store_ = std::make_unique<AccountStore>(*pool_);
   }
 
@@ -199,13 +180,9 @@ class AccountStoreTest : public ::testing::Test {
     return {Count("accounts"), Count("audit_log"), Count("outbox"), Count("idempotency_keys")};
   }
 
-  static MariaDbServer* server_;
-  std::string schema_;
-  std::unique_ptr<DbPool> pool_;
   std::unique_ptr<AccountStore> store_;
   int requests_ = 0;
 };
-MariaDbServer* AccountStoreTest::server_ = nullptr;
 
 // --- create and get ------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@
 #include "services/accounts/workflow.h"
 #include "services/common/migrations.h"
 #include "tests/support/mariadb_server.h"
+#include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
 
 namespace kam::accounts {
@@ -63,30 +64,10 @@ std::vector<std::tuple<int64_t, int64_t, int>> Shape(const GroupTree& tree) {
   return shape;
 }
 
-class ArchiveStoreTest : public ::testing::Test {
+class ArchiveStoreTest : public test_support::SchemaTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<MariaDbServer>> server = MariaDbServer::Start();
-    ASSERT_TRUE(Ok(server));
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << "the private MariaDB did not start";
-    static int next_schema = 0;
-    schema_ = absl::StrCat("archive_", ++next_schema);
-    const std::string password = "pw-" + schema_;
-    ASSERT_TRUE(Ok(server_->CreateSchemaWithUser(schema_, schema_, password)));
-    DbSettings db{server_->host(), server_->port(), schema_, password, schema_};
-    db.pool_size = 12;
-    db.pool_wait = absl::Seconds(5);  // concurrent tests queue for connections
-    db.io_timeout = absl::Seconds(5);
-    pool_ = std::make_unique<DbPool>(std::move(db), nullptr);
-    ASSERT_TRUE(Ok(ApplyMigrations(*pool_, Migrations())));
+    ASSERT_NO_FATAL_FAILURE(OpenSchema("archive", Migrations(), absl::Seconds(5)));
     store_ = std::make_unique<AccountStore>(*pool_);
   }
 
@@ -326,13 +307,9 @@ class ArchiveStoreTest : public ::testing::Test {
     return t;
   }
 
-  static MariaDbServer* server_;
-  std::string schema_;
-  std::unique_ptr<DbPool> pool_;
   std::unique_ptr<AccountStore> store_;
   std::atomic<int> requests_{0};  // concurrent tests make requests from several threads
 };
-MariaDbServer* ArchiveStoreTest::server_ = nullptr;
 
 // --- group hierarchy -----------------------------------------------------------------------
 

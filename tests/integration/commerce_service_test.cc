@@ -22,6 +22,7 @@
 #include "services/common/call_observer.h"
 #include "services/common/migrations.h"
 #include "tests/support/mariadb_server.h"
+#include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
 
 namespace kam::accounts {
@@ -29,6 +30,7 @@ namespace {
 
 using test_support::MariaDbServer;
 using test_support::Ok;
+using test_support::SchemaTest;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -70,28 +72,10 @@ v1::Payment PaymentMessage(int64_t account, const std::string& external_id, int6
   return p;
 }
 
-class CommerceServiceTest : public ::testing::Test {
+class CommerceServiceTest : public test_support::SchemaTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<MariaDbServer>> server = MariaDbServer::Start();
-    ASSERT_TRUE(Ok(server));
-    db_server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete db_server_;
-    db_server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(db_server_, nullptr) << "the private MariaDB did not start";
-    static int next_schema = 0;
-    schema_ = absl::StrCat("commerce_rpc_", ++next_schema);
-    const std::string password = "pw-" + schema_;
-    ASSERT_TRUE(Ok(db_server_->CreateSchemaWithUser(schema_, schema_, password)));
-    DbSettings db{db_server_->host(), db_server_->port(), schema_, password, schema_};
-    db.pool_size = 4;
-    pool_ = std::make_unique<DbPool>(std::move(db), nullptr);
-    ASSERT_TRUE(Ok(ApplyMigrations(*pool_, Migrations())));
+    ASSERT_NO_FATAL_FAILURE(OpenSchema("commerce_rpc", Migrations(), absl::Seconds(5)));
     accounts_ = std::make_unique<AccountStore>(*pool_);
     commerce_ = std::make_unique<CommerceStore>(*pool_);
     metrics_ = std::make_unique<GrpcServerMetrics>(registry_);
@@ -151,7 +135,7 @@ class CommerceServiceTest : public ::testing::Test {
 
   std::vector<std::vector<std::string>> Rows(const std::string& sql) const {
     absl::StatusOr<std::string> out =
-        db_server_->QueryAsRoot(absl::StrCat("USE ", schema_, "; ", sql));
+        SchemaTest::server_->QueryAsRoot(absl::StrCat("USE ", schema_, "; ", sql));
     EXPECT_TRUE(Ok(out)) << sql;
     std::vector<std::vector<std::string>> rows;
     if (!out.ok()) return rows;
@@ -161,16 +145,14 @@ class CommerceServiceTest : public ::testing::Test {
     return rows;
   }
   void Exec(const std::string& sql) const {
-    ASSERT_TRUE(Ok(db_server_->ExecAsRoot(absl::StrCat("USE ", schema_, "; ", sql)))) << sql;
+    ASSERT_TRUE(Ok(SchemaTest::server_->ExecAsRoot(absl::StrCat("USE ", schema_, "; ", sql))))
+        << sql;
   }
   std::string One(const std::string& sql) const {
     auto rows = Rows(sql);
     return rows.empty() ? "" : rows[0][0];
   }
 
-  static MariaDbServer* db_server_;
-  std::string schema_;
-  std::unique_ptr<DbPool> pool_;
   std::unique_ptr<AccountStore> accounts_;
   std::unique_ptr<CommerceStore> commerce_;
   prometheus::Registry registry_;
@@ -182,7 +164,6 @@ class CommerceServiceTest : public ::testing::Test {
   std::unique_ptr<v1::AccountService::Stub> stub_;
   int accounts_made_ = 0;
 };
-MariaDbServer* CommerceServiceTest::db_server_ = nullptr;
 
 struct Outcome {
   int index;

@@ -20,6 +20,7 @@
 #include "services/accounts/store.h"
 #include "services/common/migrations.h"
 #include "tests/support/mariadb_server.h"
+#include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
 
 namespace kam::accounts {
@@ -64,30 +65,10 @@ Payment DraftPayment(int64_t account, const std::string& external_id, int64_t am
   return p;
 }
 
-class CommerceStoreTest : public ::testing::Test {
+class CommerceStoreTest : public test_support::SchemaTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<MariaDbServer>> server = MariaDbServer::Start();
-    ASSERT_TRUE(Ok(server));
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << "the private MariaDB did not start";
-    static int next_schema = 0;
-    schema_ = absl::StrCat("commerce_", ++next_schema);
-    const std::string password = "pw-" + schema_;
-    ASSERT_TRUE(Ok(server_->CreateSchemaWithUser(schema_, schema_, password)));
-    DbSettings db{server_->host(), server_->port(), schema_, password, schema_};
-    db.pool_size = 12;
-    db.pool_wait = absl::Seconds(10);  // concurrent tests queue for connections
-    db.io_timeout = absl::Seconds(10);
-    pool_ = std::make_unique<DbPool>(std::move(db), nullptr);
-    ASSERT_TRUE(Ok(ApplyMigrations(*pool_, Migrations())));
+    ASSERT_NO_FATAL_FAILURE(OpenSchema("commerce", Migrations(), absl::Seconds(10)));
     accounts_ = std::make_unique<AccountStore>(*pool_);
     commerce_ = std::make_unique<CommerceStore>(*pool_);
   }
@@ -212,15 +193,11 @@ class CommerceStoreTest : public ::testing::Test {
     return counts;
   }
 
-  static MariaDbServer* server_;
-  std::string schema_;
-  std::unique_ptr<DbPool> pool_;
   std::unique_ptr<AccountStore> accounts_;
   std::unique_ptr<CommerceStore> commerce_;
   int requests_ = 0;
   int accounts_made_ = 0;
 };
-MariaDbServer* CommerceStoreTest::server_ = nullptr;
 
 // --- orders ---------------------------------------------------------------------------------
 

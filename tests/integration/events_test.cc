@@ -32,6 +32,7 @@
 #include "services/common/migrations.h"
 #include "services/common/outbox.h"
 #include "tests/support/mariadb_server.h"
+#include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
 
 namespace kam::accounts {
@@ -40,6 +41,7 @@ namespace {
 using test_support::MariaDbServer;
 using test_support::Ok;
 using test_support::RunConcurrently;
+using test_support::SchemaTest;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -133,30 +135,10 @@ class Watch {
   bool finished_ = false;
 };
 
-class EventsTest : public ::testing::Test {
+class EventsTest : public test_support::SchemaTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<MariaDbServer>> server = MariaDbServer::Start();
-    ASSERT_TRUE(Ok(server));
-    db_server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete db_server_;
-    db_server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(db_server_, nullptr) << "the private MariaDB did not start";
-    static int next_schema = 0;
-    schema_ = absl::StrCat("events_", ++next_schema);
-    const std::string password = "pw-" + schema_;
-    ASSERT_TRUE(Ok(db_server_->CreateSchemaWithUser(schema_, schema_, password)));
-    DbSettings db{db_server_->host(), db_server_->port(), schema_, password, schema_};
-    db.pool_size = 12;
-    db.pool_wait = absl::Seconds(5);
-    db.io_timeout = absl::Seconds(5);
-    pool_ = std::make_unique<DbPool>(std::move(db), nullptr);
-    ASSERT_TRUE(Ok(ApplyMigrations(*pool_, Migrations())));
+    ASSERT_NO_FATAL_FAILURE(OpenSchema("events", Migrations(), absl::Seconds(5)));
     accounts_ = std::make_unique<AccountStore>(*pool_);
     events_ = std::make_unique<EventStore>(*pool_, kFastStreams, registry_.get());
     StartServer();
@@ -315,10 +297,7 @@ class EventsTest : public ::testing::Test {
     return ids;
   }
 
-  static MariaDbServer* db_server_;
-  std::string schema_;
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<DbPool> pool_;
   std::unique_ptr<AccountStore> accounts_;
   std::unique_ptr<EventStore> events_;
   std::unique_ptr<GrpcServerMetrics> metrics_;
@@ -328,8 +307,6 @@ class EventsTest : public ::testing::Test {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::AccountService::Stub> stub_;
 };
-
-MariaDbServer* EventsTest::db_server_ = nullptr;
 
 // ---- The outbox in commit order ----
 
@@ -657,9 +634,9 @@ TEST_F(EventsTest, AnUnreachableDatabaseEndsTheStreamWithUnavailable) {
   auto watch = WatchAs(kSystem, 0);
   Received got;
   ASSERT_TRUE(watch->ReadEvents(1, &got));
-  ASSERT_TRUE(Ok(db_server_->Kill()));
+  ASSERT_TRUE(Ok(SchemaTest::server_->Kill()));
   const grpc::Status status = watch->Finish();
-  ASSERT_TRUE(Ok(db_server_->StartAgain()));
+  ASSERT_TRUE(Ok(SchemaTest::server_->StartAgain()));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_TRUE(Eventually([&] { return StreamsHandled("Unavailable") == 1; }, absl::Seconds(2)));
   // The client resumes from its cursor once the database is back (and the pool has

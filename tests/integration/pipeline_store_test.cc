@@ -25,6 +25,7 @@
 #include "services/accounts/store.h"
 #include "services/common/migrations.h"
 #include "tests/support/mariadb_server.h"
+#include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
 
 namespace kam::accounts {
@@ -71,30 +72,10 @@ Opportunity Draft(int64_t account_id, int64_t amount_minor, const std::string& n
   return o;
 }
 
-class PipelineStoreTest : public ::testing::Test {
+class PipelineStoreTest : public test_support::SchemaTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<MariaDbServer>> server = MariaDbServer::Start();
-    ASSERT_TRUE(Ok(server));
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << "the private MariaDB did not start";
-    static int next_schema = 0;
-    schema_ = absl::StrCat("pipeline_", ++next_schema);
-    const std::string password = "pw-" + schema_;
-    ASSERT_TRUE(Ok(server_->CreateSchemaWithUser(schema_, schema_, password)));
-    DbSettings db{server_->host(), server_->port(), schema_, password, schema_};
-    db.pool_size = 8;
-    db.pool_wait = absl::Seconds(5);
-    db.io_timeout = absl::Seconds(5);
-    pool_ = std::make_unique<DbPool>(std::move(db), nullptr);
-    ASSERT_TRUE(Ok(ApplyMigrations(*pool_, Migrations())));
+    ASSERT_NO_FATAL_FAILURE(OpenSchema("pipeline", Migrations(), absl::Seconds(5)));
     accounts_ = std::make_unique<AccountStore>(*pool_);
     store_ = std::make_unique<PipelineStore>(*pool_, StageProbabilities{});
   }
@@ -259,9 +240,6 @@ class PipelineStoreTest : public ::testing::Test {
             Count("idempotency_keys")};
   }
 
-  static MariaDbServer* server_;
-  std::string schema_;
-  std::unique_ptr<DbPool> pool_;
   std::unique_ptr<AccountStore> accounts_;
   std::unique_ptr<PipelineStore> store_;
   absl::Time now_ = kStart;
@@ -269,7 +247,6 @@ class PipelineStoreTest : public ::testing::Test {
   int accounts_made_ = 0;
   int contracts_made_ = 0;
 };
-MariaDbServer* PipelineStoreTest::server_ = nullptr;
 
 // --- the six stages ------------------------------------------------------------------------
 
