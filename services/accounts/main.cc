@@ -1,7 +1,7 @@
 #include "embedded_migrations.h"
 #include "services/accounts/commerce_store.h"
 #include "services/accounts/engagement_store.h"
-#include "services/accounts/events_store.h"
+#include "services/common/event_store.h"
 #include "services/accounts/pipeline_store.h"
 #include "services/accounts/service.h"
 #include "services/accounts/store.h"
@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   kam::accounts::EngagementStore engagement(process.pool());
   kam::accounts::PipelineStore pipeline(process.pool(), probabilities);
   kam::accounts::CommerceStore commerce(process.pool());
-  kam::accounts::EventStore events(process.pool(), {}, &process.runner().registry());
+  kam::EventStore events(process.pool(), {}, &process.runner().registry());
   kam::accounts::AccountServiceImpl service({&accounts, &engagement, &pipeline, &commerce, &events},
                                             &process.handler());
   process.runner().AddService(&service, kam::accounts::v1::AccountService::service_full_name());

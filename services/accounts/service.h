@@ -4,6 +4,7 @@
 
 #include "kam/accounts/v1/accounts.grpc.pb.h"
 #include "services/accounts/service_support.h"
+#include "services/common/event_store.h"
 
 namespace kam::accounts {
 
@@ -23,7 +24,6 @@ class AccountStore;
 class EngagementStore;
 class PipelineStore;
 class CommerceStore;
-class EventStore;
 
 // The stores the service works with; all share one pool.
 struct Stores {

@@ -14,20 +14,13 @@
 #include "services/accounts/store_support.h"
 #include "services/common/call_handler.h"
 #include "services/common/idempotency.h"
+#include "services/common/proto_support.h"
 
 // What every handler of AccountService shares at the proto edge.
 namespace kam::accounts {
 
 // The deployment's one currency (ARCHITECTURE.md: money is minor units + ISO-4217 code).
 inline constexpr char kCurrency[] = "CNY";
-
-void ToTimestamp(absl::Time t, google::protobuf::Timestamp* out);
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t);
-// A timestamp from a request: INVALID_ARGUMENT naming `field` when out of range, and when
-// unset if `required`; nullopt when unset and optional.
-absl::StatusOr<std::optional<absl::Time>> CheckTime(std::string_view field,
-                                                    const google::protobuf::Timestamp& t,
-                                                    bool present, bool required);
 
 void ToMoney(int64_t minor_units, v1::Money* out);
 // Minor units of an amount from a request: INVALID_ARGUMENT naming `field` for another
@@ -46,25 +39,8 @@ Contact FromProto(const v1::Contact& proto);
 void ToProto(const TeamMember& member, v1::TeamMember* out);
 void ToProto(const AccountChange& change, v1::AccountChange* out);
 
-// INVALID_ARGUMENT unless id > 0.
-absl::Status CheckId(std::string_view field, int64_t id);
-
 // Callers who could not see every account learn nothing from NOT_FOUND (AIP-211).
 absl::Status HideExistence(absl::Status status, const Principal& caller);
 absl::Status NoAccess();
-
-// The idempotency key and audit context of a mutating call. `method` is the short name
-// ("CreateAccount"): it is part of the fingerprint, so one request_id cannot serve two
-// methods.
-Mutation MutationFor(const CallContext& call, std::string_view method,
-                     const google::protobuf::Message& request, const std::string& request_id);
-
-// A list request minus its paging fields: what a page token is bound to.
-template <typename Request>
-std::string QueryDigest(std::string_view method, Request request) {
-  request.clear_page_token();
-  request.clear_page_size();
-  return RequestFingerprint(method, request);
-}
 
 }  // namespace kam::accounts

@@ -23,7 +23,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
-#include "services/accounts/events_store.h"
+#include "services/common/event_store.h"
 #include "services/accounts/service.h"
 #include "services/accounts/store.h"
 #include "services/accounts/workflow.h"

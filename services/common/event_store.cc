@@ -1,4 +1,4 @@
-#include "services/accounts/events_store.h"
+#include "services/common/event_store.h"
 
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
-namespace kam::accounts {
+namespace kam {
 namespace {
 
 constexpr char kSelectHead[] = "SELECT COALESCE(MAX(id), 0) FROM outbox";
@@ -166,4 +166,4 @@ void EventStore::ReportHead(int64_t head) {
   if (head_gauge_ != nullptr) head_gauge_->Set(static_cast<double>(head));
 }
 
-}  // namespace kam::accounts
+}  // namespace kam

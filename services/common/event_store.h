@@ -8,15 +8,15 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "services/accounts/store_support.h"
 #include "services/common/outbox.h"
+#include "services/common/store_support.h"
 
 namespace prometheus {
 class Gauge;
 class Registry;
 }  // namespace prometheus
 
-namespace kam::accounts {
+namespace kam {
 
 // One committed outbox row.
 struct StoredEvent {
@@ -112,4 +112,4 @@ class EventStore {
   prometheus::Gauge* streams_gauge_ = nullptr;
 };
 
-}  // namespace kam::accounts
+}  // namespace kam
