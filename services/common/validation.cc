@@ -43,17 +43,20 @@ size_t Utf8SequenceLength(std::string_view text, size_t pos, uint32_t* code_poin
   return length;
 }
 
-}  // namespace
+bool IsLineBreakOrTab(uint32_t code_point) {
+  return code_point == '\n' || code_point == '\r' || code_point == '\t';
+}
 
-absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars,
-                       bool required) {
+absl::Status CheckTextOf(std::string_view field, std::string_view value, size_t max_chars,
+                         bool required, bool multiline) {
   if (value.empty()) return required ? InvalidField(field, "required") : absl::OkStatus();
   size_t chars = 0;
   for (size_t pos = 0; pos < value.size();) {
     uint32_t code_point = 0;
     const size_t length = Utf8SequenceLength(value, pos, &code_point);
     if (length == 0) return InvalidField(field, "not valid UTF-8");
-    if (code_point < 0x20 || code_point == 0x7F) {
+    const bool allowed = multiline && IsLineBreakOrTab(code_point);
+    if ((code_point < 0x20 || code_point == 0x7F) && !allowed) {
       return InvalidField(field, "contains control characters");
     }
     pos += length;
@@ -65,6 +68,18 @@ absl::Status CheckText(std::string_view field, std::string_view value, size_t ma
   if (absl::StripAsciiWhitespace(absl::string_view(value.data(), value.size())).empty())
     return InvalidField(field, "blank");
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars,
+                       bool required) {
+  return CheckTextOf(field, value, max_chars, required, /*multiline=*/false);
+}
+
+absl::Status CheckLongText(std::string_view field, std::string_view value, size_t max_chars,
+                           bool required) {
+  return CheckTextOf(field, value, max_chars, required, /*multiline=*/true);
 }
 
 absl::Status CheckToken(std::string_view field, std::string_view value, size_t max_chars,

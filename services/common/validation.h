@@ -14,6 +14,10 @@ namespace kam {
 absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars,
                        bool required);
 
+// CheckText for prose (descriptions, causes, reasons): also allows line breaks and tabs.
+absl::Status CheckLongText(std::string_view field, std::string_view value, size_t max_chars,
+                           bool required);
+
 // Longest user or machine id (JWT "sub", owner ids, audit actors).
 inline constexpr size_t kMaxSubjectChars = 128;
 

@@ -1,10 +1,41 @@
+#include <iostream>
+
+#include "absl/time/clock.h"
 #include "embedded_migrations.h"
 #include "services/common/database_service.h"
+#include "services/complaints/complaint_store.h"
+#include "services/complaints/service.h"
+#include "services/complaints/sla_store.h"
+#include "services/complaints/sla_sweeper.h"
 
-// Wiring only. The complaints domain arrives with its own issue; until then the process owns its
-// schema (migrations) and serves health, reflection and metrics.
+// Wiring only: process (settings, pool, migrations) -> SLA policy -> stores -> sweeper ->
+// service -> run.
 int main(int argc, char** argv) {
-  kam::DatabaseService process("complaints", 50062, 9102, kam::complaints::Migrations(), argc,
-                               argv);
-  return process.Run();
+  std::string sla_policy_file;
+  kam::DatabaseService process("complaints", 50062, 9102, kam::complaints::Migrations(), argc, argv,
+                               [&](kam::Settings& settings) {
+                                 settings.app()
+                                     .add_option("--sla-policy", sla_policy_file,
+                                                 "SLA calendar and targets (default: built in)")
+                                     ->envname("KAM_SLA_POLICY_FILE");
+                               });
+  absl::StatusOr<kam::complaints::SlaPolicy> policy =
+      kam::complaints::LoadSlaPolicy(sla_policy_file);
+  if (!policy.ok()) {
+    std::cerr << "kam-complaints: --sla-policy (KAM_SLA_POLICY_FILE): " << policy.status().message()
+              << std::endl;
+    return 2;
+  }
+  kam::complaints::ComplaintStore complaints(process.pool(), *policy);
+  kam::complaints::SlaStore sla(process.pool(), *policy);
+  kam::EventStore events(process.pool(), {}, &process.runner().registry());
+  kam::complaints::ComplaintMetrics metrics(process.runner().registry());
+  kam::complaints::SlaSweeper sweeper(sla, metrics, {}, [] { return absl::Now(); });
+  kam::complaints::ComplaintServiceImpl service(
+      {&complaints, &events, &metrics, [] { return false; }}, &process.handler());
+  process.runner().AddService(&service, kam::complaints::v1::ComplaintService::service_full_name());
+  sweeper.Start();
+  const int code = process.Run();
+  sweeper.Stop();
+  return code;
 }
