@@ -8,7 +8,6 @@ std::string Etag(const Department& department) { return std::to_string(departmen
 bool IsFinal(State state) { return state == State::kInvalid || state == State::kClosed; }
 std::string_view StateName(State) { return ""; }
 std::string_view CategoryName(Category) { return ""; }
-std::string_view TierName(int) { return ""; }
 std::string_view HandlingGuidance(Manner) { return ""; }
 bool CanSee(const Principal&, const Complaint&) { return false; }
 std::string TakeNextHandler(Department&) { return ""; }

@@ -111,7 +111,6 @@ std::string Etag(const Complaint& complaint);
 bool IsFinal(State state);  // INVALID or CLOSED
 std::string_view StateName(State state);
 std::string_view CategoryName(Category category);
-std::string_view TierName(int tier);  // "A".."D", "none"
 // How to handle a customer of this manner (DOMAIN.md).
 std::string_view HandlingGuidance(Manner manner);
 
