@@ -18,6 +18,7 @@
 
 #include "absl/time/clock.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "kam/gateway/v1/gateway.grpc.pb.h"
 #include "services/common/identity.h"
 #include "services/common/jwt.h"
@@ -25,11 +26,13 @@
 namespace {
 
 namespace v1 = kam::accounts::v1;
+namespace cv1 = kam::complaints::v1;
 
 struct Options {
   std::string addr = "127.0.0.1:50051";
   std::string mode = "gateway";  // gateway | direct
-  // get | list | list-filtered | summary | create | whoami (gateway only: no database)
+  // get | list | list-filtered | summary | create | complaint (CreateComplaint) |
+  // whoami (gateway only: no database)
   std::string method = "get";
   std::string secret;  // JWT secret (gateway) or identity key (direct)
   int callers = 16;
@@ -41,7 +44,8 @@ struct Options {
 };
 
 void Authorize(const Options& options, const std::string& method, grpc::ClientContext* context) {
-  const kam::Principal director{"bench-director", {"director"}, ""};
+  // Director and service agent: every accounts method and complaint intake.
+  const kam::Principal director{"bench-director", {"director", "service_agent"}, ""};
   const absl::Time now = absl::Now();
   if (options.mode == "gateway") {
     static const std::string token =
@@ -76,6 +80,37 @@ grpc::Status Create(v1::AccountService::Stub& stub, const Options& options, cons
   return status;
 }
 
+void FillComplaint(const std::string& key, int64_t account_id,
+                   cv1::CreateComplaintRequest* request) {
+  request->set_request_id("bench-" + key);
+  cv1::Complaint* complaint = request->mutable_complaint();
+  complaint->set_account_id(account_id);
+  complaint->set_channel(cv1::CHANNEL_PHONE);
+  complaint->set_category(cv1::CATEGORY_PRODUCT_QUALITY);
+  complaint->set_subcategory("out of tolerance");
+  complaint->set_description("Bench complaint " + key + ": coil thickness out of tolerance.");
+  complaint->set_severity(cv1::SEVERITY_MEDIUM);
+  complaint->set_manner(cv1::MANNER_ASSERTIVE);
+}
+
+// Complaints knows an account once its replica has applied the account's creation: retry
+// the first intake until then (UNAVAILABLE), for up to 30 s.
+grpc::Status WaitForReplica(cv1::ComplaintService::Stub& stub, const Options& options,
+                            const std::string& key, int64_t account_id) {
+  grpc::Status status;
+  for (int attempt = 0; attempt < 300; ++attempt) {
+    grpc::ClientContext context;
+    Authorize(options, "/kam.complaints.v1.ComplaintService/CreateComplaint", &context);
+    cv1::CreateComplaintRequest request;
+    FillComplaint(key, account_id, &request);
+    cv1::CreateComplaintResponse response;
+    status = stub.CreateComplaint(&context, request, &response);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return status;
+}
+
 // The gRPC path of a --method value, which a direct identity is bound to.
 std::string FullMethod(const std::string& method) {
   if (method == "whoami") return "/kam.gateway.v1.GatewayService/WhoAmI";
@@ -84,6 +119,7 @@ std::string FullMethod(const std::string& method) {
   }
   if (method == "summary") return "/kam.accounts.v1.AccountService/GetGroupSummary";
   if (method == "create") return "/kam.accounts.v1.AccountService/CreateAccount";
+  if (method == "complaint") return "/kam.complaints.v1.ComplaintService/CreateComplaint";
   return "/kam.accounts.v1.AccountService/GetAccount";
 }
 
@@ -92,10 +128,11 @@ std::string FullMethod(const std::string& method) {
 class Caller {
  public:
   Caller(v1::AccountService::Stub* stub, kam::gateway::v1::GatewayService::Stub* gateway,
-         const Options& options, int64_t account_id, std::string key_prefix,
-         std::atomic<bool>* stop, std::atomic<int>* running)
+         cv1::ComplaintService::Stub* complaints, const Options& options, int64_t account_id,
+         std::string key_prefix, std::atomic<bool>* stop, std::atomic<int>* running)
       : stub_(stub),
         gateway_(gateway),
+        complaints_(complaints),
         options_(options),
         account_id_(account_id),
         key_prefix_(std::move(key_prefix)),
@@ -120,6 +157,8 @@ class Caller {
     v1::CreateAccountResponse created;
     kam::gateway::v1::WhoAmIRequest whoami;
     kam::gateway::v1::WhoAmIResponse who;
+    cv1::CreateComplaintRequest complaint;
+    cv1::CreateComplaintResponse recorded;
   };
 
   void Next() {
@@ -150,6 +189,10 @@ class Caller {
       stub_->async()->GetGroupSummary(&call->context, &call->summary, &call->summarised, done);
     } else if (options_.method == "whoami") {
       gateway_->async()->WhoAmI(&call->context, &call->whoami, &call->who, done);
+    } else if (options_.method == "complaint") {
+      FillComplaint(key_prefix_ + std::to_string(++sequence_), account_id_, &call->complaint);
+      complaints_->async()->CreateComplaint(&call->context, &call->complaint, &call->recorded,
+                                            done);
     } else {
       const std::string key = key_prefix_ + std::to_string(++sequence_);
       FillCreate(key, &call->create);
@@ -171,6 +214,7 @@ class Caller {
 
   v1::AccountService::Stub* stub_;
   kam::gateway::v1::GatewayService::Stub* gateway_;
+  cv1::ComplaintService::Stub* complaints_;
   const Options& options_;
   int64_t account_id_;
   std::string key_prefix_;
@@ -196,8 +240,9 @@ int main(int argc, char** argv) {
   app.add_option("--mode", options.mode, "gateway | direct")
       ->check(CLI::IsMember({"gateway", "direct"}));
   app.add_option("--method", options.method,
-                 "get | list | list-filtered | summary | create | whoami")
-      ->check(CLI::IsMember({"get", "list", "list-filtered", "summary", "create", "whoami"}));
+                 "get | list | list-filtered | summary | create | complaint | whoami")
+      ->check(CLI::IsMember(
+          {"get", "list", "list-filtered", "summary", "create", "complaint", "whoami"}));
   app.add_option("--id-range", options.id_range, "get: random ids in 1..N (0: one new account)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--group-id", options.group_id, "summary: the group account")
@@ -223,23 +268,33 @@ int main(int argc, char** argv) {
     std::cerr << "seed account: " << s.error_message() << std::endl;
     return 1;
   }
+  if (options.method == "complaint") {
+    auto stub = cv1::ComplaintService::NewStub(new_channel());
+    if (grpc::Status s = WaitForReplica(*stub, options, run + "-first", account_id); !s.ok()) {
+      std::cerr << "first complaint: " << s.error_message() << std::endl;
+      return 1;
+    }
+  }
 
   // A few connections, as a handful of client processes would open; calls spread over them.
   constexpr int kChannels = 4;
   std::vector<std::unique_ptr<v1::AccountService::Stub>> stubs;
   std::vector<std::unique_ptr<kam::gateway::v1::GatewayService::Stub>> gateways;
+  std::vector<std::unique_ptr<cv1::ComplaintService::Stub>> complaint_stubs;
   for (int i = 0; i < kChannels; ++i) {
     auto channel = new_channel();
     stubs.push_back(v1::AccountService::NewStub(channel));
     gateways.push_back(kam::gateway::v1::GatewayService::NewStub(channel));
+    complaint_stubs.push_back(cv1::ComplaintService::NewStub(channel));
   }
   std::atomic<bool> stop{false};
   std::atomic<int> running{options.callers};
   std::vector<std::unique_ptr<Caller>> callers;
   for (int i = 0; i < options.callers; ++i) {
     callers.push_back(
-        std::make_unique<Caller>(stubs[i % kChannels].get(), gateways[i % kChannels].get(), options,
-                                 account_id, run + "-" + std::to_string(i) + "-", &stop, &running));
+        std::make_unique<Caller>(stubs[i % kChannels].get(), gateways[i % kChannels].get(),
+                                 complaint_stubs[i % kChannels].get(), options, account_id,
+                                 run + "-" + std::to_string(i) + "-", &stop, &running));
   }
   for (auto& caller : callers) caller->Start();
   std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
