@@ -12,12 +12,18 @@
 // service -> run.
 int main(int argc, char** argv) {
   std::string sla_policy_file;
+  int sweep_interval_ms = 5000;
   kam::DatabaseService process("complaints", 50062, 9102, kam::complaints::Migrations(), argc, argv,
                                [&](kam::Settings& settings) {
                                  settings.app()
                                      .add_option("--sla-policy", sla_policy_file,
                                                  "SLA calendar and targets (default: built in)")
                                      ->envname("KAM_SLA_POLICY_FILE");
+                                 settings.app()
+                                     .add_option("--sla-sweep-interval-ms", sweep_interval_ms,
+                                                 "how often the SLA sweeper looks for due alerts")
+                                     ->envname("KAM_SLA_SWEEP_INTERVAL_MS")
+                                     ->check(CLI::Range(50, 600000));
                                });
   absl::StatusOr<kam::complaints::SlaPolicy> policy =
       kam::complaints::LoadSlaPolicy(sla_policy_file);
@@ -30,7 +36,9 @@ int main(int argc, char** argv) {
   kam::complaints::SlaStore sla(process.pool(), *policy);
   kam::EventStore events(process.pool(), {}, &process.runner().registry());
   kam::complaints::ComplaintMetrics metrics(process.runner().registry());
-  kam::complaints::SlaSweeper sweeper(sla, metrics, {}, [] { return absl::Now(); });
+  kam::complaints::SweeperOptions sweeper_options;
+  sweeper_options.interval = absl::Milliseconds(sweep_interval_ms);
+  kam::complaints::SlaSweeper sweeper(sla, metrics, sweeper_options, [] { return absl::Now(); });
   kam::complaints::ComplaintServiceImpl service(
       {&complaints, &events, &metrics, [] { return false; }}, &process.handler());
   process.runner().AddService(&service, kam::complaints::v1::ComplaintService::service_full_name());

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -52,6 +53,44 @@ bool AnyTestFailed() { return ::testing::UnitTest::GetInstance()->failed_test_co
 
 std::string ServiceProcess::address() const { return absl::StrCat("127.0.0.1:", grpc_port); }
 
+namespace {
+
+// The shipped calendar would make SLA tests wait for working hours: this one works around
+// the clock, and gives untiered low-severity complaints budgets of seconds (2 s to judge,
+// 5 s to resolve, level 2 three seconds after a breach). Tier A keeps the shipped targets.
+std::string E2eSlaPolicy() {
+  nlohmann::json targets = nlohmann::json::array();
+  const std::map<std::string, std::pair<std::string, std::string>> tier_a = {
+      {"critical", {"1h", "8h"}},
+      {"high", {"2h", "16h"}},
+      {"medium", {"4h", "24h"}},
+      {"low", {"8h", "40h"}}};
+  for (const char* tier : {"A", "B", "C", "D", "untiered"}) {
+    for (const auto& [severity, budgets] : tier_a) {
+      std::pair<std::string, std::string> target = {"8h", "40h"};
+      if (std::string(tier) == "A") target = budgets;
+      if (std::string(tier) == "untiered" && severity == "low") target = {"2s", "5s"};
+      targets.push_back({{"tier", tier},
+                         {"severity", severity},
+                         {"judge", target.first},
+                         {"resolve", target.second}});
+    }
+  }
+  const nlohmann::json policy = {
+      {"calendar",
+       {{"time_zone", "UTC"},
+        {"working_days", {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
+        {"working_hours", {{"00:00", "24:00"}}},
+        {"holidays", nlohmann::json::array()},
+        {"extra_working_days", nlohmann::json::array()}}},
+      {"warn_fraction", 0.8},
+      {"escalation_delay", "3s"},
+      {"targets", targets}};
+  return policy.dump(2);
+}
+
+}  // namespace
+
 KamStack& KamStack::Get() { return *g_stack; }
 
 void KamStack::SetUp() {
@@ -63,6 +102,7 @@ void KamStack::SetUp() {
   ASSERT_TRUE(db.ok()) << db;
   jwt_secret_file_ = WriteSecret("jwt_secret", jwt_secret_);
   identity_key_file_ = WriteSecret("identity_key", identity_key_);
+  sla_policy_file_ = WriteSecret("sla_policy.json", E2eSlaPolicy());
 
   for (const char* name : {"accounts", "complaints", "analytics", "gateway"}) {
     ServiceProcess& service = services_.emplace_back();
@@ -113,6 +153,11 @@ absl::StatusOr<std::map<std::string, std::string>> KamStack::ServiceEnv(
     env["KAM_JWT_AUDIENCE"] = kAudience;
     env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
   }
+  if (service.name == "complaints") {
+    env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
+    env["KAM_SLA_POLICY_FILE"] = sla_policy_file_;
+    env["KAM_SLA_SWEEP_INTERVAL_MS"] = "200";
+  }
   if (!service.schema.empty()) {
     const std::string password = absl::StrCat(service.name, "-db-password");
     if (absl::Status s = db_->CreateSchemaWithUser(service.schema, service.schema, password);
@@ -130,33 +175,62 @@ absl::StatusOr<std::map<std::string, std::string>> KamStack::ServiceEnv(
 
 absl::Status KamStack::StartService(ServiceProcess& service,
                                     std::map<std::string, std::string> env) {
-  absl::StatusOr<std::string> binary = BinaryOf(service.name);
-  if (!binary.ok()) return binary.status();
   for (int attempt = 1;; ++attempt) {
     service.grpc_port = DistinctFreePort(used_ports_);
     service.metrics_port = DistinctFreePort(used_ports_);
-    env["KAM_GRPC_PORT"] = absl::StrCat(service.grpc_port);
-    env["KAM_METRICS_PORT"] = absl::StrCat(service.metrics_port);
-    absl::StatusOr<std::unique_ptr<test_support::ChildProcess>> process =
-        test_support::ChildProcess::Spawn(*binary, {}, env, service.log_path);
-    if (!process.ok()) return process.status();
-    service.process = *std::move(process);
-    const bool serving = Eventually(
-        [&] {
-          return !service.process->Running() ||
-                 HealthStatus(service.address(), "") == Health::SERVING;
-        },
-        kStartTimeout);
-    if (service.process->Running()) {
-      if (serving) return absl::OkStatus();
-      return absl::DeadlineExceededError(
-          absl::StrCat(service.name, " not SERVING within ", absl::FormatDuration(kStartTimeout)));
-    }
+    absl::StatusOr<bool> serving = SpawnAndWait(service, env);
+    if (!serving.ok()) return serving.status();
+    if (*serving) return absl::OkStatus();
     // Most likely another process took one of its ports meanwhile: try others.
     if (attempt == kStartAttempts) {
       return absl::InternalError(absl::StrCat(service.name, " exited during start-up"));
     }
   }
+}
+
+absl::StatusOr<bool> KamStack::SpawnAndWait(ServiceProcess& service,
+                                            const std::map<std::string, std::string>& env) {
+  absl::StatusOr<std::string> binary = BinaryOf(service.name);
+  if (!binary.ok()) return binary.status();
+  std::map<std::string, std::string> with_ports = env;
+  with_ports["KAM_GRPC_PORT"] = absl::StrCat(service.grpc_port);
+  with_ports["KAM_METRICS_PORT"] = absl::StrCat(service.metrics_port);
+  absl::StatusOr<std::unique_ptr<test_support::ChildProcess>> process =
+      test_support::ChildProcess::Spawn(*binary, {}, with_ports, service.log_path);
+  if (!process.ok()) return process.status();
+  service.process = *std::move(process);
+  const bool serving = Eventually(
+      [&] {
+        return !service.process->Running() ||
+               HealthStatus(service.address(), "") == Health::SERVING;
+      },
+      kStartTimeout);
+  if (!service.process->Running()) return false;
+  if (serving) return true;
+  return absl::DeadlineExceededError(
+      absl::StrCat(service.name, " not SERVING within ", absl::FormatDuration(kStartTimeout)));
+}
+
+ServiceProcess& KamStack::mutable_service(const std::string& name) {
+  for (ServiceProcess& service : services_) {
+    if (service.name == name) return service;
+  }
+  std::cerr << "e2e: no service named " << name << "\n";
+  std::abort();
+}
+
+absl::Status KamStack::StopService(const std::string& name) {
+  return mutable_service(name).process->Terminate(kDrainGrace + absl::Seconds(3));
+}
+
+absl::Status KamStack::RestartService(const std::string& name) {
+  ServiceProcess& restarted = mutable_service(name);
+  absl::StatusOr<std::map<std::string, std::string>> env = ServiceEnv(restarted);
+  if (!env.ok()) return env.status();
+  absl::StatusOr<bool> serving = SpawnAndWait(restarted, *env);
+  if (!serving.ok()) return serving.status();
+  if (!*serving) return absl::InternalError(absl::StrCat(name, " exited at restart"));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ServiceProcess> KamStack::SpawnExtra(

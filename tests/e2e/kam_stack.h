@@ -56,6 +56,11 @@ class KamStack : public ::testing::Environment {
   // The last lines of every service's log and of the database's, for failure messages.
   std::string LogTails() const;
 
+  // SIGTERM to one service of the stack (it must exit cleanly), and a start of it again on
+  // the same ports and settings, waiting until it is SERVING.
+  absl::Status StopService(const std::string& name);
+  absl::Status RestartService(const std::string& name);
+
   // Starts one more `name` process (e.g. "complaints") with this stack's settings, changed
   // by `overrides`, on free ports; does not wait for it to become ready.
   absl::StatusOr<ServiceProcess> SpawnExtra(const std::string& name,
@@ -67,13 +72,18 @@ class KamStack : public ::testing::Environment {
   absl::StatusOr<std::map<std::string, std::string>> ServiceEnv(const ServiceProcess& service);
   // Starts `service` on free ports and waits until it reports SERVING.
   absl::Status StartService(ServiceProcess& service, std::map<std::string, std::string> env);
+  // Spawns `service` on its current ports; true once it reports SERVING, false if it exited.
+  absl::StatusOr<bool> SpawnAndWait(ServiceProcess& service,
+                                    const std::map<std::string, std::string>& env);
   std::string WriteSecret(const std::string& name, const std::string& value);
+  ServiceProcess& mutable_service(const std::string& name);
 
   std::string dir_;
   std::string jwt_secret_ = "e2e-jwt-secret-0123456789abcdef-0123456789";
   std::string jwt_secret_file_;
   std::string identity_key_ = "e2e-identity-key-fedcba9876543210";
   std::string identity_key_file_;
+  std::string sla_policy_file_;
   std::set<int> used_ports_;
   std::unique_ptr<test_support::MariaDbServer> db_;
   std::vector<ServiceProcess> services_;
