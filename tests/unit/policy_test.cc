@@ -140,9 +140,9 @@ TEST(PolicyTest, EveryRoleMayReadComplaintsAndOnlyPeopleListDepartments) {
       EXPECT_TRUE(policy.Check(kComplaints + std::string(read), As({std::string(role)})).ok())
           << read << " as " << role;
     }
-    EXPECT_EQ(policy.Check(kComplaints + std::string("ListDepartments"), As({std::string(role)}))
-                  .ok(),
-              role != "system")
+    EXPECT_EQ(
+        policy.Check(kComplaints + std::string("ListDepartments"), As({std::string(role)})).ok(),
+        role != "system")
         << role;
   }
 }
