@@ -325,10 +325,11 @@ TEST_F(KamctlCommandTest, GetPrintsJsonOnRequest) {
 
 TEST_F(KamctlCommandTest, DepartmentsPutKeepsTheHandlerOrderAndListShowsRouting) {
   service_.Reply("PutDepartment", v1::PutDepartmentResponse());
-  ASSERT_EQ(Kamctl("departments put --code quality --name Quality --category product_quality "
-                   "--category contract --handler hana,hugo --handler ann --manager mia --etag e1")
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Kamctl("departments put --code quality --name Quality --category product_quality "
+             "--category contract --handler \"hana, hugo\" --handler ann --manager mia --etag e1")
+          .exit_code,
+      0);
   EXPECT_THAT(WithoutRequestId(service_.Only<v1::PutDepartmentRequest>("PutDepartment")),
               EqualsProto(R"pb(department {
                                  code: "quality"

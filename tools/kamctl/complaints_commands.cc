@@ -181,7 +181,9 @@ void AddPutDepartment(CLI::App& departments, const Options& options, Action* act
     for (const std::string& category : flags->categories) {
       department->add_categories(EnumOf<v1::Category>(v1::Category_descriptor(), category));
     }
-    for (const std::string& handler : flags->handlers) department->add_handler_ids(handler);
+    for (const std::string& handlers : flags->handlers) {
+      for (std::string& handler : SplitList(handlers)) department->add_handler_ids(handler);
+    }
     department->set_manager_id(flags->manager);
     return Mutate(options, &Stub::PutDepartment, request,
                   [](const auto& r) { PrintDepartment(r.department()); });
