@@ -1,7 +1,11 @@
 #include <cstdlib>
 #include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "services/common/server_runner.h"
 #include "services/gateway/forwarder.h"
 #include "services/gateway/gateway_service.h"
@@ -12,6 +16,7 @@ int main(int argc, char** argv) {
   kam::ServerSettings server_settings;
   kam::gateway::ForwarderOptions options;
   std::string accounts_address;
+  std::string complaints_address;
   std::string policy_file;
   kam::Settings settings("kam-gateway");
   settings.AddServer(server_settings, 50051, 9100);
@@ -29,12 +34,24 @@ int main(int argc, char** argv) {
       .add_option("--policy-file", policy_file, "role policy (default: built in)")
       ->envname("KAM_POLICY_FILE");
   settings.AddAddress(accounts_address, "--accounts-addr", "KAM_ACCOUNTS_ADDR", "accounts:50061");
+  settings.AddAddress(complaints_address, "--complaints-addr", "KAM_COMPLAINTS_ADDR",
+                      "complaints:50062");
   settings.ParseOrExit(argc, argv);
   options.identity_key = server_settings.identity_key;
 
   const auto* descriptors = google::protobuf::DescriptorPool::generated_pool();
-  const kam::gateway::Policy::Services forwarded = {
-      descriptors->FindServiceByName(kam::accounts::v1::AccountService::service_full_name())};
+  // Each forwarded service with the address it is routed to.
+  const std::vector<std::pair<const google::protobuf::ServiceDescriptor*, std::string>> routes = {
+      {descriptors->FindServiceByName(kam::accounts::v1::AccountService::service_full_name()),
+       accounts_address},
+      {descriptors->FindServiceByName(kam::complaints::v1::ComplaintService::service_full_name()),
+       complaints_address}};
+  kam::gateway::Policy::Services forwarded;
+  std::vector<std::string> forwarded_names;
+  for (const auto& [service, address] : routes) {
+    forwarded.push_back(service);
+    forwarded_names.push_back(service->full_name());
+  }
   kam::gateway::Policy::Services described = forwarded;
   described.push_back(
       descriptors->FindServiceByName(kam::gateway::v1::GatewayService::service_full_name()));
@@ -46,11 +63,11 @@ int main(int argc, char** argv) {
   }
   kam::ServerRunner runner("gateway", server_settings);
   kam::gateway::Forwarder forwarder(options, &*policy, &runner.grpc_metrics());
-  forwarder.AddRoute(*forwarded.front(), accounts_address);
+  for (const auto& [service, address] : routes) forwarder.AddRoute(*service, address);
   kam::gateway::GatewayServiceImpl gateway_service(options.verifier, &*policy,
                                                    &runner.grpc_metrics());
   runner.AddService(&gateway_service, kam::gateway::v1::GatewayService::service_full_name());
-  runner.AddGenericService(&forwarder, {forwarded.front()->full_name()});
+  runner.AddGenericService(&forwarder, forwarded_names);
   if (absl::Status s = runner.Run(); !s.ok()) {
     std::cerr << "kam-gateway: " << s.message() << std::endl;
     return 1;

@@ -152,6 +152,11 @@ absl::StatusOr<std::map<std::string, std::string>> KamStack::ServiceEnv(
     env["KAM_JWT_ISSUER"] = kIssuer;
     env["KAM_JWT_AUDIENCE"] = kAudience;
     env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
+    env["KAM_COMPLAINTS_ADDR"] = this->service("complaints").address();
+  }
+  // complaints follows accounts' event stream for its replica of the accounts.
+  if (service.name == "complaints") {
+    env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
   }
   if (service.name == "complaints") {
     env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();

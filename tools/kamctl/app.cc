@@ -16,6 +16,7 @@
 #include "tools/kamctl/audit_commands.h"
 #include "tools/kamctl/client.h"
 #include "tools/kamctl/commerce_commands.h"
+#include "tools/kamctl/complaints_commands.h"
 #include "tools/kamctl/contacts_commands.h"
 #include "tools/kamctl/credit_commands.h"
 #include "tools/kamctl/engagement_commands.h"
@@ -34,6 +35,8 @@ KAM_JWT_AUDIENCE (kamctl token). Exit status: 0 ok, 1 the call failed, 2 usage e
   kamctl accounts list --tier A --all
   kamctl records add 12 --kind visit --at 2026-11-20T10:00:00Z --summary "..." --outcome effective
   kamctl opps move 7 --to bidding --etag v3
+  kamctl complaints create --account 12 --channel phone --category product_quality \
+      --severity high --manner angry --description "..."
 
 Amounts are CNY with at most 2 decimals (1234.56); times are a day (2026-12-01, midnight UTC)
 or RFC 3339 (2026-11-20T10:00:00+08:00). `kamctl <group> <command> --help` for the flags.)";
@@ -177,6 +180,8 @@ int Run(int argc, const char* const* argv, std::shared_ptr<grpc::Channel> channe
   AddOrderCommands(app, options, &action);
   AddPaymentCommands(app, options, &action);
   AddCreditCommands(app, options, &action);
+  AddComplaintCommands(app, options, &action);
+  AddDepartmentCommands(app, options, &action);
   AddAuditCommands(app, options, &action);
   AddEventCommands(app, options, &action);
   app.footer(kFooter);  // after the subcommands, which would otherwise repeat it
