@@ -157,9 +157,6 @@ absl::StatusOr<std::map<std::string, std::string>> KamStack::ServiceEnv(
   // complaints follows accounts' event stream for its replica of the accounts.
   if (service.name == "complaints") {
     env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
-  }
-  if (service.name == "complaints") {
-    env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
     env["KAM_SLA_POLICY_FILE"] = sla_policy_file_;
     env["KAM_SLA_SWEEP_INTERVAL_MS"] = "200";
   }
