@@ -372,6 +372,23 @@ TEST_F(ComplaintStoreTest, HandlersTakeTurnsAcrossComplaints) {
   EXPECT_THAT(handlers, ElementsAre("qa-1", "qa-2", "qa-3", "qa-1", "qa-2"));
 }
 
+TEST_F(ComplaintStoreTest, ConcurrentJudgmentsShareTheTurnsFairly) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(Create().value().id);
+  std::vector<std::string> handlers(ids.size());
+  test_support::RunConcurrently(static_cast<int>(ids.size()), [&](int i) {
+    StepInput judge;
+    judge.action = Action::kJudgeValid;
+    const Mutation m = Request(absl::StrCat("judge-", i), kAgent);
+    absl::StatusOr<Complaint> c = store_->Step(m, kAgent, ids[i], judge);
+    if (c.ok()) handlers[i] = c->handler_id;
+  });
+  std::multiset<std::string> counted(handlers.begin(), handlers.end());
+  EXPECT_EQ(counted.count("qa-1"), 2u);
+  EXPECT_EQ(counted.count("qa-2"), 2u);
+  EXPECT_EQ(counted.count("qa-3"), 2u);
+}
+
 TEST_F(ComplaintStoreTest, ADepartmentWithoutHandlersQueuesComplaintsUnassigned) {
   // Transport goes to logistics, which the migration seeds with no handlers.
   const Complaint c = Create(kAgent, 100, Category::kTransport).value();
