@@ -233,7 +233,9 @@ void AddVisibility(const ComplaintFilter& f, Where& w) {
     any.push_back("c.department = ?");
     values.push_back(f.visible_department);
   }
-  if (!any.empty()) w.Add(absl::StrCat("(", absl::StrJoin(any, " OR "), ")"), std::move(values));
+  if (any.empty()) return;
+  const std::string clause = absl::StrCat("(", absl::StrJoin(any, " OR "), ")");
+  w.Add(clause, std::move(values));
 }
 
 // SLA filters follow complaints.proto SlaFilter: at risk = a running clock past its warning
@@ -256,7 +258,8 @@ Where FilterWhere(const ComplaintFilter& f) {
   if (!f.states.empty()) {
     std::vector<SqlParam> states;
     for (State s : f.states) states.push_back(Enum(s));
-    w.Add(absl::StrCat("c.state IN ", InList(states.size())), std::move(states));
+    const std::string clause = absl::StrCat("c.state IN ", InList(states.size()));
+    w.Add(clause, std::move(states));
   }
   if (f.category != Category::kUnspecified) w.Add("c.category = ?", {Enum(f.category)});
   if (f.account_id != 0) w.Add("c.account_id = ?", {f.account_id});
@@ -298,7 +301,8 @@ std::optional<Where> QueueWhere(const Principal& caller) {
   }
   if (any.empty()) return std::nullopt;
   Where w;
-  w.Add(absl::StrCat("(", absl::StrJoin(any, " OR "), ")"), std::move(values));
+  const std::string clause = absl::StrCat("(", absl::StrJoin(any, " OR "), ")");
+  w.Add(clause, std::move(values));
   return w;
 }
 
