@@ -100,13 +100,20 @@ void Meet(SlaClock& clock, absl::Time now) {
 }
 
 // The clocks stood still from paused_at to now: the business time left at the pause is
-// granted again from now. A warning point that moves back into the future is armed again.
+// granted again from now (and to a pending level-2 escalation). A warning point that moves
+// back into the future is armed again.
 void ResumeClocks(const SlaPolicy& policy, absl::Time now, Complaint& c) {
   if (c.waiting_on_customer && c.paused_at) {
     for (SlaClock* clock : {&c.judgment, &c.resolution_clock}) {
       if (!Running(*clock)) continue;
       clock->deadline = policy.Resume(clock->deadline, *c.paused_at, now);
       if (clock->deadline.warn_at > now && !clock->breached) clock->warned = false;
+    }
+    // A pending level-2 escalation waits out the pause too.
+    if (c.second_escalation_at && *c.second_escalation_at > *c.paused_at) {
+      const BusinessCalendar& calendar = policy.calendar();
+      c.second_escalation_at =
+          calendar.Add(now, calendar.Between(*c.paused_at, *c.second_escalation_at));
     }
   }
   c.waiting_on_customer = false;

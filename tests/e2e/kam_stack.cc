@@ -80,7 +80,8 @@ std::string E2eSlaPolicy() {
       {"calendar",
        {{"time_zone", "UTC"},
         {"working_days", {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
-        {"working_hours", {{"00:00", "24:00"}}},
+        // An explicit array: {{"00:00", "24:00"}} would read as an object.
+        {"working_hours", nlohmann::json::array({nlohmann::json::array({"00:00", "24:00"})})},
         {"holidays", nlohmann::json::array()},
         {"extra_working_days", nlohmann::json::array()}}},
       {"warn_fraction", 0.8},

@@ -285,6 +285,16 @@ TEST(ProcedureTest, AResumeArmsAWarningWhosePointMovedAheadAndKeepsOneThatFired)
   EXPECT_FALSE(c.resolution_clock.warned);
 }
 
+TEST(ProcedureTest, APendingSecondEscalationWaitsOutThePause) {
+  Complaint c = Recorded();
+  c.escalation_level = 1;  // as the sweeper leaves it after the judgment breach
+  c.second_escalation_at = kT0 + absl::Hours(5);
+  Take(kAgent, Action::kPauseClock, kT0 + absl::Hours(2), c);
+  Take(kAgent, Action::kResumeClock, kT0 + absl::Hours(4), c);
+  // Three (round-the-clock test calendar) hours were left at the pause.
+  EXPECT_EQ(c.second_escalation_at, kT0 + absl::Hours(7));
+}
+
 TEST(ProcedureTest, AStepWhileWaitingEndsTheWaitFirst) {
   Complaint c = InState(State::kResolutionApproved);
   Take(kQualityHandler, Action::kPauseClock, kT0 + absl::Hours(1), c);
