@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
+#include "absl/time/civil_time.h"
 #include "services/common/event_service.h"
 #include "services/common/identity.h"
 #include "services/common/log.h"
@@ -18,6 +19,9 @@ namespace {
 // token short.
 constexpr size_t kDigestChars = 16;
 constexpr size_t kMaxTokenChars = 512;
+// queue_due_at of final complaints, as complaint_records.cc writes it: after every deadline.
+const absl::Time kNobodyWaits =
+    absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone());
 
 void ToProto(const SlaClock& clock, absl::Time now, v1::SlaClock* out) {
   out->set_budget_seconds(absl::ToInt64Seconds(clock.budget));
@@ -158,6 +162,7 @@ void EventToProto(const StoredEvent& stored, v1::Event* event) {
 }
 
 absl::Time QueueDue(const Complaint& complaint) {
+  if (IsFinal(complaint.state)) return kNobodyWaits;
   return complaint.state == State::kRecorded ? complaint.judgment.deadline.due_at
                                              : complaint.resolution_clock.deadline.due_at;
 }

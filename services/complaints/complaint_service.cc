@@ -188,19 +188,14 @@ absl::StatusOr<ComplaintFilter> FilterFrom(const v1::ListComplaintsRequest& r) {
 }
 
 // The caller's access limits (complaints.proto): managers see the complaints of accounts
-// they own or recorded, handlers those of their department. False when the caller may see
-// none at all (a handler without a department).
+// they own or recorded, handlers those of their department; a caller with both roles sees
+// either (the store ORs the limits). False when the caller may see none at all (a handler
+// without a department).
 bool LimitToCaller(const Principal& caller, ComplaintFilter& filter) {
   if (SeesEveryComplaint(caller)) return true;
-  if (caller.HasRole("account_manager")) {
-    filter.visible_to_owner = caller.subject;
-    return true;
-  }
-  if (caller.HasRole("handler") && !caller.department.empty()) {
-    filter.visible_department = caller.department;
-    return true;
-  }
-  return false;
+  if (caller.HasRole("account_manager")) filter.visible_to_owner = caller.subject;
+  if (caller.HasRole("handler")) filter.visible_department = caller.department;
+  return !filter.visible_to_owner.empty() || !filter.visible_department.empty();
 }
 
 // ---- the procedure's steps ----
