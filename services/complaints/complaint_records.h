@@ -32,6 +32,9 @@ extern const char kComplaintColumns[];
 Complaint ReadComplaint(const sql::ResultSet& row);
 // Reads one complaint; with `lock`, FOR UPDATE. nullopt when missing.
 std::optional<Complaint> SelectComplaint(DbConnection& db, int64_t id, bool lock);
+// Inserts a new complaint with every column (as UpdateComplaintRow computes them); returns
+// its id.
+int64_t InsertComplaintRow(DbConnection& db, const Complaint& complaint);
 // Writes every mutable column of an existing complaint (by id), with next_sla_at =
 // NextSlaCheck(complaint) and queue_due_at from the running deadline.
 void UpdateComplaintRow(DbConnection& db, const Complaint& complaint);
