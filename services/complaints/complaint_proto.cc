@@ -19,9 +19,6 @@ namespace {
 // token short.
 constexpr size_t kDigestChars = 16;
 constexpr size_t kMaxTokenChars = 512;
-// queue_due_at of final complaints, as complaint_records.cc writes it: after every deadline.
-const absl::Time kNobodyWaits =
-    absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone());
 
 void ToProto(const SlaClock& clock, absl::Time now, v1::SlaClock* out) {
   out->set_budget_seconds(absl::ToInt64Seconds(clock.budget));
@@ -159,12 +156,6 @@ void EventToProto(const StoredEvent& stored, v1::Event* event) {
     event->clear_alert();
     LogError("unreadable event payload", {{"sequence", stored.sequence}, {"error", e.what()}});
   }
-}
-
-absl::Time QueueDue(const Complaint& complaint) {
-  if (IsFinal(complaint.state)) return kNobodyWaits;
-  return complaint.state == State::kRecorded ? complaint.judgment.deadline.due_at
-                                             : complaint.resolution_clock.deadline.due_at;
 }
 
 std::string EncodeQueueToken(const QueueCursor& after, std::string_view query_digest) {

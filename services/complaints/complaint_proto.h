@@ -34,10 +34,6 @@ Department FromProto(const v1::Department& department);
 // consumer at that event.
 void EventToProto(const StoredEvent& stored, v1::Event* event);
 
-// The deadline a complaint is queued by (complaints.queue_due_at): the judgment deadline
-// while RECORDED, the resolution deadline while open, the far future once final. Must
-// agree with the queue_due_at that complaint_records.cc writes.
-absl::Time QueueDue(const Complaint& complaint);
 // ListMyQueue's keyset is (due, id), so its token carries both, bound to the query digest
 // like the single-key tokens of validation.h.
 std::string EncodeQueueToken(const QueueCursor& after, std::string_view query_digest);

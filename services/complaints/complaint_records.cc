@@ -10,9 +10,6 @@
 namespace kam::complaints {
 namespace {
 
-// queue_due_at of complaints nobody waits on any more (final states): after every deadline.
-const absl::Time kFarFuture =
-    absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone());
 // audit_log.note is VARCHAR(1000).
 constexpr size_t kAuditNoteChars = 1000;
 
@@ -72,13 +69,6 @@ std::optional<FollowUp> FollowUpFromJson(const nlohmann::json& j) {
 SqlParam FollowUpParam(const std::optional<FollowUp>& f) {
   if (!f) return SqlNull{};
   return FollowUpJson(f).dump();
-}
-
-// The deadline "my queue" orders by: judgment while RECORDED, else resolution.
-absl::Time QueueDue(const Complaint& c) {
-  if (IsFinal(c.state)) return kFarFuture;
-  if (c.state == State::kRecorded) return c.judgment.deadline.due_at;
-  return c.resolution_clock.deadline.due_at;
 }
 
 // The first `chars` characters of UTF-8 text (cut between characters, never inside one).

@@ -388,6 +388,14 @@ Transition ApplyStep(const StepInput& input, const std::string& actor, absl::Tim
   return t;
 }
 
+absl::Time QueueDue(const Complaint& complaint) {
+  static const absl::Time kNobodyWaits =
+      absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone());
+  if (IsFinal(complaint.state)) return kNobodyWaits;
+  return complaint.state == State::kRecorded ? complaint.judgment.deadline.due_at
+                                             : complaint.resolution_clock.deadline.due_at;
+}
+
 void StartClocks(const SlaPolicy& policy, absl::Time now, Complaint& complaint) {
   const SlaTarget& target = policy.Target(complaint.account_tier, complaint.severity);
   complaint.state = State::kRecorded;

@@ -188,6 +188,10 @@ struct Transition {
 Transition ApplyStep(const StepInput& input, const std::string& actor, absl::Time now,
                      const SlaPolicy& policy, Complaint& complaint);
 
+// The deadline "my queue" orders by (complaints.queue_due_at): the judgment deadline while
+// RECORDED, the resolution deadline while open, the far future (9999-12-31) once final.
+absl::Time QueueDue(const Complaint& complaint);
+
 // A new complaint at intake: state RECORDED, both clocks started at `now` with the
 // policy's budgets for (tier, severity).
 void StartClocks(const SlaPolicy& policy, absl::Time now, Complaint& complaint);
