@@ -36,6 +36,16 @@ prometheus::Counter* StreamCounter(prometheus::Registry* registry, const char* n
 
 }  // namespace
 
+std::shared_ptr<grpc::Channel> MakeFeedChannel(const std::string& address,
+                                               const EventFeedOptions& options) {
+  grpc::ChannelArguments args;
+  const auto ms = [](absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); };
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, ms(options.min_backoff));
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, ms(options.min_backoff));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, ms(options.max_backoff));
+  return grpc::CreateCustomChannel("dns:///" + address, grpc::InsecureChannelCredentials(), args);
+}
+
 int64_t CursorAfter(int64_t cursor, int event_count, int64_t last_event_sequence,
                     int64_t head_sequence) {
   if (event_count > 0) cursor = std::max(cursor, last_event_sequence);

@@ -53,6 +53,12 @@ struct EventFeedOptions {
   absl::Duration stall_timeout = absl::Seconds(30);
 };
 
+// The one channel a feed uses to reach its producer at `address` ("host:port"): insecure
+// like every internal hop, and with gRPC's own reconnect backoff capped at the feed's
+// (gRPC's default grows to 2 minutes, which would hold a feed off a producer that is back).
+std::shared_ptr<grpc::Channel> MakeFeedChannel(const std::string& address,
+                                               const EventFeedOptions& options);
+
 // What the consumer's apply stored for one message.
 struct FeedProgress {
   int64_t cursor = 0;   // the cursor now stored
