@@ -113,6 +113,11 @@ void EventFeedCore::Applied(const FeedProgress& progress, int64_t head_sequence)
     last_message_ = absl::Now();
   }
   SetConnected(true);
+  if (head_sequence < progress.cursor && progress.applied == 0) {
+    // Nothing after the cursor will arrive until the head passes it again.
+    LogError("event feed: the producer's head is behind the stored cursor (restored?)",
+             {{"stream", options_.stream}, {"cursor", progress.cursor}, {"head", head_sequence}});
+  }
   if (lag_gauge_ != nullptr) {
     lag_gauge_->Set(static_cast<double>(std::max<int64_t>(0, head_sequence - progress.cursor)));
   }

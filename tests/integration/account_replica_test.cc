@@ -493,7 +493,11 @@ TEST_F(AccountReplicaTest, ANewFeedResumesFromTheStoredCursor) {
   ASSERT_TRUE(Eventually([&] { return ReplicaMatches(ids) && CaughtUp(second); }));
   // Nothing at or below the stored cursor was sent again, and every account event was
   // applied exactly once over both feeds.
+  EXPECT_FALSE(second_seen.empty());
   for (int64_t seq : second_seen) EXPECT_GT(seq, stopped_at);
+  std::vector<int64_t> all_seen = first_seen;
+  all_seen.insert(all_seen.end(), second_seen.begin(), second_seen.end());
+  EXPECT_EQ(all_seen, AccountEventSequences());
   for (const auto& [id, seq] : sequence_before) EXPECT_EQ(Replica(id)->source_sequence, seq);
   EXPECT_EQ(Applied(), static_cast<double>(AccountEventSequences().size()));
   EXPECT_EQ(Metric("kam_event_consumer_lag"), 0);
