@@ -27,6 +27,7 @@ class DatabaseService {
   DbPool& pool() { return *pool_; }
   CallHandler& handler() { return *handler_; }
   ServerRunner& runner() { return *runner_; }
+  const ServerSettings& server_settings() const { return server_settings_; }
 
   // Serves until SIGTERM/SIGINT has drained the server; returns the process exit code.
   int Run();

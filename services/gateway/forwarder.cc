@@ -240,6 +240,11 @@ void Forwarder::AddRoute(const google::protobuf::ServiceDescriptor& service,
                          const std::string& address) {
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
+  // gRPC's default reconnect backoff grows to 2 minutes: a service restarted after a long
+  // outage would stay unreachable through the gateway for that long. Retrying a refused
+  // loopback/cluster connection every second costs nothing.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   AddRoute(service, grpc::CreateCustomChannel("dns:///" + address,
                                               grpc::InsecureChannelCredentials(), args));
 }
