@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "tools/kamctl/account_calls.h"
 #include "tools/kamctl/field_flags.h"
 #include "tools/kamctl/printers.h"
+#include "tools/kamctl/service_calls.h"
 #include "tools/kamctl/values.h"
 
 namespace kam::kamctl {

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "tools/kamctl/account_calls.h"
 #include "tools/kamctl/accounts_commands.h"
 #include "tools/kamctl/field_flags.h"
 #include "tools/kamctl/printers.h"
+#include "tools/kamctl/service_calls.h"
 #include "tools/kamctl/values.h"
 
 namespace kam::kamctl {

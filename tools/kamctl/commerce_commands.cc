@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "tools/kamctl/account_calls.h"
 #include "tools/kamctl/field_flags.h"
 #include "tools/kamctl/import.h"
 #include "tools/kamctl/printers.h"
+#include "tools/kamctl/service_calls.h"
 #include "tools/kamctl/values.h"
 
 namespace kam::kamctl {

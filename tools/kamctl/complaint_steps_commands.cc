@@ -4,11 +4,11 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "tools/kamctl/complaint_calls.h"
 #include "tools/kamctl/complaint_printers.h"
 #include "tools/kamctl/complaints_commands.h"
 #include "tools/kamctl/field_flags.h"
 #include "tools/kamctl/output.h"
+#include "tools/kamctl/service_calls.h"
 
 namespace kam::kamctl {
 namespace {

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "tools/kamctl/complaint_calls.h"
 #include "tools/kamctl/complaint_printers.h"
 #include "tools/kamctl/field_flags.h"
+#include "tools/kamctl/service_calls.h"
 #include "tools/kamctl/values.h"
 
 namespace kam::kamctl {

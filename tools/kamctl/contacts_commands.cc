@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "tools/kamctl/account_calls.h"
 #include "tools/kamctl/field_flags.h"
+#include "tools/kamctl/service_calls.h"
 
 namespace kam::kamctl {
 namespace {

@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "tools/kamctl/account_calls.h"
 #include "tools/kamctl/field_flags.h"
 #include "tools/kamctl/printers.h"
+#include "tools/kamctl/service_calls.h"
 #include "tools/kamctl/values.h"
 
 namespace kam::kamctl {
