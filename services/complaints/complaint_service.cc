@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/common/event_service.h"
 #include "services/common/proto_support.h"
 #include "services/common/status.h"
@@ -17,6 +18,11 @@
 // then re-checks the step's rules (CheckStep, CanSee) on the locked row.
 namespace kam::complaints {
 namespace {
+
+// How long intake keeps looking for an account the caught-up replica does not hold yet,
+// and how often.
+constexpr absl::Duration kReplicaGrace = absl::Seconds(1);
+constexpr absl::Duration kReplicaRetry = absl::Milliseconds(100);
 
 constexpr char kCreateComplaint[] = "/kam.complaints.v1.ComplaintService/CreateComplaint";
 constexpr char kGetComplaint[] = "/kam.complaints.v1.ComplaintService/GetComplaint";
@@ -236,6 +242,10 @@ bool ImplementedByThisCall(const Complaint& complaint, absl::Time now) {
 
 // ---- intake and reading ----
 
+bool ComplaintServiceImpl::ReplicaCaughtUp() const {
+  return parts_.replica_caught_up && parts_.replica_caught_up();
+}
+
 grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(
     grpc::CallbackServerContext* context, const v1::CreateComplaintRequest* request,
     v1::CreateComplaintResponse* response) {
@@ -251,11 +261,18 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(
     Complaint draft = DraftFromProto(request->complaint());
     draft.recorded_by = call.principal.subject;
     draft.create_time = draft.update_time = call.now;
-    absl::StatusOr<Complaint> created = parts_.complaints->Create(
-        MutationFor(call, "CreateComplaint", *request, request->request_id()), call.principal,
-        std::move(draft));
-    if (absl::IsNotFound(created.status()) &&
-        !(parts_.replica_caught_up && parts_.replica_caught_up())) {
+    const Mutation mutation = MutationFor(call, "CreateComplaint", *request, request->request_id());
+    absl::StatusOr<Complaint> created = parts_.complaints->Create(mutation, call.principal, draft);
+    // The client may have created the account a moment ago: the accounts stream delivers it
+    // within a few hundred milliseconds of its commit, even to a caught-up replica. Look
+    // again for up to kReplicaGrace before calling it unknown.
+    const absl::Time give_up = call.now + kReplicaGrace;
+    while (absl::IsNotFound(created.status()) && ReplicaCaughtUp() && absl::Now() < give_up &&
+           absl::Now() + kReplicaRetry < call.deadline) {
+      absl::SleepFor(kReplicaRetry);
+      created = parts_.complaints->Create(mutation, call.principal, draft);
+    }
+    if (absl::IsNotFound(created.status()) && !ReplicaCaughtUp()) {
       return absl::UnavailableError(
           absl::StrCat("account ", request->complaint().account_id(),
                        " is not yet known to complaints; the accounts feed is catching up, retry"));

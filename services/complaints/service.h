@@ -83,6 +83,8 @@ class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService 
                                          v1::ListAuditLogResponse* response) override;
 
  private:
+  bool ReplicaCaughtUp() const;
+
   ServiceParts parts_;
   CallHandler& handler_;
 };
