@@ -74,8 +74,10 @@ void ToProto(const Complaint& c, absl::Time now, v1::Complaint* out) {
   out->set_evaluation(c.evaluation);
   if (c.close_time) ToTimestamp(*c.close_time, out->mutable_close_time());
   out->set_reopen_count(c.reopen_count);
-  ToProto(c.judgment, now, out->mutable_judgment_sla());
-  ToProto(c.resolution_clock, now, out->mutable_resolution_sla());
+  // A stopped clock (waiting on the customer) shows where it stood when it stopped.
+  const absl::Time clock_time = c.waiting_on_customer ? c.paused_at.value_or(now) : now;
+  ToProto(c.judgment, clock_time, out->mutable_judgment_sla());
+  ToProto(c.resolution_clock, clock_time, out->mutable_resolution_sla());
   out->set_waiting_on_customer(c.waiting_on_customer);
   out->set_escalation_level(c.escalation_level);
   out->set_etag(Etag(c));

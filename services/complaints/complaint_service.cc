@@ -23,6 +23,12 @@ namespace {
 // and how often.
 constexpr absl::Duration kReplicaGrace = absl::Seconds(1);
 constexpr absl::Duration kReplicaRetry = absl::Milliseconds(100);
+constexpr int kMaxReplicaWaiters = 2;
+
+// Service agents and system callers record complaints for any account.
+bool SeesEveryAccount(const Principal& caller) {
+  return caller.HasAnyRole({"service_agent", "system"});
+}
 
 constexpr char kCreateComplaint[] = "/kam.complaints.v1.ComplaintService/CreateComplaint";
 constexpr char kGetComplaint[] = "/kam.complaints.v1.ComplaintService/GetComplaint";
@@ -246,6 +252,31 @@ bool ComplaintServiceImpl::ReplicaCaughtUp() const {
   return parts_.replica_caught_up && parts_.replica_caught_up();
 }
 
+// The client may have created the account a moment ago: the accounts stream delivers it
+// within a few hundred milliseconds of its commit, even to a caught-up replica. Look again
+// for up to kReplicaGrace before calling it unknown. Only for callers who may record for
+// any account (for a manager the wait would tell existing accounts from missing ones), and
+// only kMaxReplicaWaiters at a time: each holds a worker thread.
+absl::StatusOr<Complaint> ComplaintServiceImpl::LookAgain(const CallContext& call,
+                                                          const Mutation& mutation,
+                                                          const Complaint& draft) {
+  absl::Status not_found = absl::NotFoundError("account not found");
+  if (!ReplicaCaughtUp() || !SeesEveryAccount(call.principal)) return not_found;
+  if (replica_waiters_.fetch_add(1) >= kMaxReplicaWaiters) {
+    replica_waiters_.fetch_sub(1);
+    return not_found;
+  }
+  absl::StatusOr<Complaint> created = not_found;
+  const absl::Time give_up = call.now + kReplicaGrace;
+  while (absl::IsNotFound(created.status()) && absl::Now() < give_up &&
+         absl::Now() + kReplicaRetry < call.deadline) {
+    absl::SleepFor(kReplicaRetry);
+    created = parts_.complaints->Create(mutation, call.principal, draft);
+  }
+  replica_waiters_.fetch_sub(1);
+  return created;
+}
+
 grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(
     grpc::CallbackServerContext* context, const v1::CreateComplaintRequest* request,
     v1::CreateComplaintResponse* response) {
@@ -263,19 +294,16 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(
     draft.create_time = draft.update_time = call.now;
     const Mutation mutation = MutationFor(call, "CreateComplaint", *request, request->request_id());
     absl::StatusOr<Complaint> created = parts_.complaints->Create(mutation, call.principal, draft);
-    // The client may have created the account a moment ago: the accounts stream delivers it
-    // within a few hundred milliseconds of its commit, even to a caught-up replica. Look
-    // again for up to kReplicaGrace before calling it unknown.
-    const absl::Time give_up = call.now + kReplicaGrace;
-    while (absl::IsNotFound(created.status()) && ReplicaCaughtUp() && absl::Now() < give_up &&
-           absl::Now() + kReplicaRetry < call.deadline) {
-      absl::SleepFor(kReplicaRetry);
-      created = parts_.complaints->Create(mutation, call.principal, draft);
-    }
+    if (absl::IsNotFound(created.status())) created = LookAgain(call, mutation, draft);
     if (absl::IsNotFound(created.status()) && !ReplicaCaughtUp()) {
       return absl::UnavailableError(
           absl::StrCat("account ", request->complaint().account_id(),
                        " is not yet known to complaints; the accounts feed is catching up, retry"));
+    }
+    // A manager learns nothing about accounts that are not theirs (AIP-211).
+    if (absl::IsNotFound(created.status()) && !SeesEveryAccount(call.principal)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "you may not record complaints about account ", request->complaint().account_id()));
     }
     if (!created.ok()) return created.status();
     ToProto(*created, call.now, response->mutable_complaint());

@@ -14,8 +14,12 @@
 namespace kam::complaints {
 namespace {
 
+// Shared lock: an owner change the accounts feed applies meanwhile waits for this intake to
+// commit, and then moves the new complaint to the new owner with the account's others.
+// (LOCK IN SHARE MODE: MariaDB 10.11 has no FOR SHARE.)
 constexpr char kSelectReplica[] =
-    "SELECT name, tier, owner_id, archived FROM account_replica WHERE account_id = ?";
+    "SELECT name, tier, owner_id, archived FROM account_replica WHERE account_id = ? "
+    "LOCK IN SHARE MODE";
 constexpr char kRoutedDepartment[] =
     "SELECT department FROM department_categories WHERE category = ?";
 constexpr char kDepartmentColumns[] =

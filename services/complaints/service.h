@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 
 #include "kam/complaints/v1/complaints.grpc.pb.h"
@@ -84,9 +85,12 @@ class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService 
 
  private:
   bool ReplicaCaughtUp() const;
+  absl::StatusOr<Complaint> LookAgain(const CallContext& call, const Mutation& mutation,
+                                      const Complaint& draft);
 
   ServiceParts parts_;
   CallHandler& handler_;
+  std::atomic<int> replica_waiters_{0};
 };
 
 }  // namespace kam::complaints

@@ -69,6 +69,21 @@ void FireClock(const char* kind, absl::Time now, const SlaPolicy& policy,
   }
 }
 
+// A final complaint or a paused one fires nothing new, but a step done after its deadline
+// still owes the record of its breach (so that the counter and ListComplaints agree).
+bool OnlyLateBreaches(const Complaint& complaint) {
+  return IsFinal(complaint.state) || complaint.waiting_on_customer;
+}
+bool LateBreachPending(const SlaClock& clock) { return !clock.breached && MetLate(clock); }
+
+void FireLateBreach(const char* kind, absl::Time now, SlaClock& clock,
+                    std::vector<SlaAlert>& alerts) {
+  if (!LateBreachPending(clock) || now < clock.deadline.due_at) return;
+  clock.breached = true;
+  clock.warned = true;
+  alerts.push_back(Alert(kind, "breach", clock.deadline.due_at));
+}
+
 bool SecondEscalationPending(const Complaint& complaint) {
   return complaint.escalation_level == 1 && complaint.second_escalation_at.has_value() &&
          Unresolved(complaint);
@@ -94,8 +109,13 @@ SlaStatus StatusOf(const SlaClock& clock, absl::Time now) {
 
 std::optional<absl::Time> NextSlaCheck(const Complaint& complaint) {
   // A paused clock's deadlines move when it resumes (SlaPolicy::Resume), which recomputes this.
-  if (IsFinal(complaint.state) || complaint.waiting_on_customer) return std::nullopt;
   std::optional<absl::Time> earliest;
+  if (OnlyLateBreaches(complaint)) {
+    for (const SlaClock* clock : {&complaint.judgment, &complaint.resolution_clock}) {
+      if (LateBreachPending(*clock)) Consider(earliest, clock->deadline.due_at);
+    }
+    return earliest;
+  }
   ConsiderClock(complaint.judgment, earliest);
   ConsiderClock(complaint.resolution_clock, earliest);
   if (SecondEscalationPending(complaint)) Consider(earliest, *complaint.second_escalation_at);
@@ -107,7 +127,15 @@ std::optional<absl::Time> NextSlaCheck(const Complaint& complaint) {
 std::vector<SlaAlert> FireDueAlerts(absl::Time now, const SlaPolicy& policy,
                                     const std::string& department_manager, Complaint& complaint) {
   std::vector<SlaAlert> alerts;
-  if (IsFinal(complaint.state) || complaint.waiting_on_customer) return alerts;
+  if (OnlyLateBreaches(complaint)) {
+    FireLateBreach("judgment", now, complaint.judgment, alerts);
+    FireLateBreach("resolution", now, complaint.resolution_clock, alerts);
+    if (!alerts.empty()) {
+      ++complaint.version;
+      complaint.update_time = now;
+    }
+    return alerts;
+  }
   FireClock("judgment", now, policy, department_manager, complaint.judgment, complaint, alerts);
   FireClock("resolution", now, policy, department_manager, complaint.resolution_clock, complaint,
             alerts);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "embedded_migrations.h"
@@ -630,9 +631,14 @@ TEST_F(ComplaintServiceTest, AnUnknownAccountIsRetryableUntilTheReplicaIsCaughtU
   status = Create(kAgent, Intake(kArchivedAccount), "archived-1");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 
-  // A manager records only for accounts they own.
-  EXPECT_EQ(Create(kMa, Intake(kLiAccount), "ma-1").error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  // A manager records only for accounts they own, and cannot tell someone else's account
+  // from a missing one.
+  const grpc::Status foreign = Create(kMa, Intake(kLiAccount), "ma-1");
+  const grpc::Status missing = Create(kMa, Intake(999), "ma-2");
+  EXPECT_EQ(foreign.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(absl::StrReplaceAll(missing.error_message(), {{"999", "N"}}),
+            absl::StrReplaceAll(foreign.error_message(), {{std::to_string(kLiAccount), "N"}}));
   EXPECT_TRUE(Create(kLi, Intake(kLiAccount), "li-1").ok());
   EXPECT_EQ(One("SELECT COUNT(*) FROM complaints"), "1");
 }

@@ -139,6 +139,18 @@ TEST_F(SlaAlertsTest, AFinalComplaintFiresNothing) {
   EXPECT_EQ(Fire(At(100)), "");
 }
 
+TEST_F(SlaAlertsTest, AComplaintJudgedInvalidTooLateStillRecordsItsBreachOnce) {
+  // Judged invalid at 12 h, 2 h after the judgment deadline, before the sweeper came by.
+  complaint_.state = State::kInvalid;
+  complaint_.judgment.met_at = At(12);
+  complaint_.resolution_clock.met_at = At(12);
+  EXPECT_EQ(NextSlaCheck(complaint_), At(10));
+  EXPECT_EQ(Fire(At(13)), "judgment/breach");
+  EXPECT_EQ(complaint_.escalation_level, 0) << "nothing left to escalate";
+  EXPECT_EQ(NextSlaCheck(complaint_), std::nullopt);
+  EXPECT_EQ(Fire(At(100)), "");
+}
+
 TEST_F(SlaAlertsTest, AClockMetOnTimeFiresNothing) {
   complaint_.state = State::kAssigned;
   complaint_.judgment.met_at = At(5);

@@ -30,8 +30,9 @@ CREATE TABLE consumer_cursors (
   updated_at DATETIME(6) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- Department codes compare exactly (utf8mb4_bin) in SQL as in C++: "Quality" is not "quality".
 CREATE TABLE departments (
-  code VARCHAR(32) NOT NULL PRIMARY KEY,
+  code VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,
   name VARCHAR(100) NOT NULL,
   manager_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   -- JSON array of handler subjects, in round-robin order.
@@ -44,7 +45,7 @@ CREATE TABLE departments (
 -- The category -> department routing: each category goes to exactly one department.
 CREATE TABLE department_categories (
   category TINYINT NOT NULL PRIMARY KEY,
-  department VARCHAR(32) NOT NULL,
+  department VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   KEY ix_department_categories (department)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -76,7 +77,7 @@ CREATE TABLE complaints (
   create_time DATETIME(6) NOT NULL,
   update_time DATETIME(6) NOT NULL,
   invalid_reason TEXT NOT NULL,
-  department VARCHAR(32) NOT NULL,
+  department VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   handler_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   cause TEXT NOT NULL,
   resolution TEXT NOT NULL,
@@ -115,6 +116,10 @@ CREATE TABLE complaints (
   KEY ix_complaints_state (state, id),
   KEY ix_complaints_department (department, state, queue_due_at, id),
   KEY ix_complaints_handler (handler_id, state, queue_due_at, id),
+  -- Newest-first lists filtered by one of these (ListComplaints).
+  KEY ix_complaints_department_list (department, id),
+  KEY ix_complaints_handler_list (handler_id, id),
+  KEY ix_complaints_category (category, id),
   KEY ix_complaints_queue (state, queue_due_at, id),
   KEY ix_complaints_created (create_time),
   KEY ix_complaints_open (state, account_tier, category)
