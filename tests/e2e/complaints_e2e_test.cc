@@ -364,5 +364,37 @@ TEST_F(ComplaintsE2eTest, IntakeWorksWhileAccountsIsDownAndTheReplicaCatchesUpAf
       absl::Seconds(20)));
 }
 
+TEST_F(ComplaintsE2eTest, AnAcknowledgedIntakeSurvivesACrashAndItsRetryDoesNotDoubleIt) {
+  const int64_t account = NewAccount("crash", v1::TIER_B);
+  const std::string request_id = NewRequestId();
+  cv1::Complaint first;
+  ASSERT_THAT(Intake(Agent(), ComplaintDraft(account, cv1::CATEGORY_SERVICE, cv1::SEVERITY_MEDIUM),
+                     &first, request_id),
+              GrpcOk());
+  // Killed right after it answered: no drain, nothing flushed on the way out.
+  ASSERT_TRUE(stack().KillService("complaints").ok());
+  ASSERT_TRUE(stack().RestartService("complaints").ok());
+  ASSERT_TRUE(Eventually(
+      [&] {
+        cv1::GetComplaintRequest get;
+        get.set_complaint_id(first.id());
+        return Director().Call(&ComplaintStub::GetComplaint, get).ok();
+      },
+      absl::Seconds(10)));
+
+  // The client never saw the answer and retries: the same complaint, recorded once.
+  cv1::Complaint retried;
+  ASSERT_THAT(Intake(Agent(), ComplaintDraft(account, cv1::CATEGORY_SERVICE, cv1::SEVERITY_MEDIUM),
+                     &retried, request_id),
+              GrpcOk());
+  EXPECT_EQ(retried.id(), first.id());
+  EXPECT_EQ(Fetch(first.id()).state(), cv1::STATE_RECORDED);
+  EXPECT_THAT(HistoryActions(first.id()), ElementsAre("recorded"));
+  absl::StatusOr<std::string> count = stack().db().QueryAsRoot(
+      absl::StrCat("SELECT COUNT(*) FROM kam_complaints.complaints WHERE account_id = ", account));
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, "1\n");
+}
+
 }  // namespace
 }  // namespace kam::e2e

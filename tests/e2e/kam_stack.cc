@@ -226,6 +226,10 @@ absl::Status KamStack::StopService(const std::string& name) {
   return mutable_service(name).process->Terminate(kDrainGrace + absl::Seconds(3));
 }
 
+absl::Status KamStack::KillService(const std::string& name) {
+  return mutable_service(name).process->Kill();
+}
+
 absl::Status KamStack::RestartService(const std::string& name) {
   ServiceProcess& restarted = mutable_service(name);
   absl::StatusOr<std::map<std::string, std::string>> env = ServiceEnv(restarted);

@@ -59,6 +59,8 @@ class KamStack : public ::testing::Environment {
   // SIGTERM to one service of the stack (it must exit cleanly), and a start of it again on
   // the same ports and settings, waiting until it is SERVING.
   absl::Status StopService(const std::string& name);
+  // SIGKILL: a crash, with no drain.
+  absl::Status KillService(const std::string& name);
   absl::Status RestartService(const std::string& name);
 
   // Starts one more `name` process (e.g. "complaints") with this stack's settings, changed
