@@ -310,26 +310,6 @@ class ComplaintServiceTest : public test_support::SchemaTest {
     return 0;
   }
 
-  std::vector<std::vector<std::string>> Rows(const std::string& sql) const {
-    absl::StatusOr<std::string> out =
-        SchemaTest::server_->QueryAsRoot(absl::StrCat("USE ", schema_, "; ", sql));
-    EXPECT_TRUE(Ok(out)) << sql;
-    std::vector<std::vector<std::string>> rows;
-    if (!out.ok()) return rows;
-    for (absl::string_view line : absl::StrSplit(*out, '\n', absl::SkipEmpty())) {
-      rows.push_back(absl::StrSplit(line, '\t'));
-    }
-    return rows;
-  }
-  void Exec(const std::string& sql) const {
-    ASSERT_TRUE(Ok(SchemaTest::server_->ExecAsRoot(absl::StrCat("USE ", schema_, "; ", sql))))
-        << sql;
-  }
-  std::string One(const std::string& sql) const {
-    auto rows = Rows(sql);
-    return rows.empty() ? "" : rows[0][0];
-  }
-
   bool replica_caught_up_ = true;
   int requests_ = 0;
   std::unique_ptr<SlaPolicy> policy_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/common/db.h"
 #include "services/common/migrations.h"
 #include "tests/support/mariadb_server.h"
@@ -43,6 +44,27 @@ class SchemaTest : public ::testing::Test {
     db.io_timeout = wait;
     pool_ = std::make_unique<DbPool>(std::move(db), nullptr);
     ASSERT_TRUE(Ok(ApplyMigrations(*pool_, migrations)));
+  }
+
+  // SQL as root in this test's schema: rows as tab-split fields, a statement, one value.
+  std::vector<std::vector<std::string>> Rows(const std::string& sql) const {
+    absl::StatusOr<std::string> out =
+        SchemaTest::server_->QueryAsRoot(absl::StrCat("USE ", schema_, "; ", sql));
+    EXPECT_TRUE(Ok(out)) << sql;
+    std::vector<std::vector<std::string>> rows;
+    if (!out.ok()) return rows;
+    for (absl::string_view line : absl::StrSplit(*out, '\n', absl::SkipEmpty())) {
+      rows.push_back(absl::StrSplit(line, '\t'));
+    }
+    return rows;
+  }
+  void Exec(const std::string& sql) const {
+    ASSERT_TRUE(Ok(SchemaTest::server_->ExecAsRoot(absl::StrCat("USE ", schema_, "; ", sql))))
+        << sql;
+  }
+  std::string One(const std::string& sql) const {
+    auto rows = Rows(sql);
+    return rows.empty() ? "" : rows[0][0];
   }
 
   static inline MariaDbServer* server_ = nullptr;
