@@ -1,0 +1,95 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/analytics/projection.h"
+#include "services/analytics/sales_analysis.h"
+#include "services/analytics/scope.h"
+#include "services/analytics/score.h"
+#include "services/common/store_support.h"
+
+// The tier review (DOMAIN.md: "the key-account list is re-evaluated periodically"): every
+// account's ABC class and score over the review's period propose its tier; the review is
+// recorded (tier_reviews, tier_review_changes, an audit row) and the changed tiers are
+// applied through AccountService.SetTier. Accounts stays the owner of the tier; analytics
+// learns the new tier back from the accounts stream (and writes it into its own accounts
+// row at once, so an immediate re-run sees it).
+namespace kam::analytics {
+
+namespace av1 = kam::accounts::v1;
+
+// The rule, documented in README "Analytics": the ABC class gives the base tier (A->A,
+// B->B, C->C; no revenue in the period -> D); a score at or above promote_at moves it one
+// tier up (not above A), a score below demote_below one tier down (not below D). `reason`
+// says which rules applied, e.g. "ABC class B, score 0.86 >= promote_at 0.80: promoted one
+// tier".
+struct TierProposal {
+  av1::Tier tier = av1::TIER_UNSPECIFIED;
+  std::string reason;
+};
+TierProposal ProposeTier(v1::AbcClass abc_class, int64_t revenue, double score,
+                         const v1::TierReviewParameters& parameters);
+
+// The parameters with defaults filled in (thresholds, weights, promote_at 0.8, demote_below
+// 0.2); INVALID_ARGUMENT naming "parameters.period", "parameters.thresholds.*",
+// "parameters.weights.*", "parameters.promote_at" or "parameters.demote_below".
+absl::StatusOr<v1::TierReviewParameters> CheckReviewParameters(
+    const v1::TierReviewParameters& parameters);
+
+// Applies one tier decision in the accounts service.
+class TierWriter {
+ public:
+  virtual ~TierWriter() = default;
+  // SetTier with `request_id` (a retry of the same decision changes nothing). UNAVAILABLE
+  // when accounts cannot be reached; other codes as AccountService.SetTier returns them.
+  virtual absl::Status SetTier(int64_t account_id, av1::Tier tier, const std::string& reason,
+                               const std::string& review_id, const std::string& request_id) = 0;
+};
+
+// A TierWriter calling AccountService.SetTier over `channel` as the system identity
+// "analytics", signed with `identity_key`, each call with a 10 s deadline.
+std::unique_ptr<TierWriter> MakeGrpcTierWriter(const std::shared_ptr<grpc::Channel>& channel,
+                                               std::string identity_key);
+
+class TierReviews {
+ public:
+  TierReviews(DbPool& pool, SalesAnalyses& sales, Scorer& scorer, Projection& projection,
+              TierWriter& writer)
+      : pool_(pool), sales_(sales), scorer_(scorer), projection_(projection), writer_(writer) {}
+
+  // Runs a review over every (non-archived) account with `parameters` (already checked).
+  // Idempotent by (m.actor, m.request_id): a retry returns the recorded review, first
+  // applying any changes still pending (PARTIAL -> APPLIED when accounts accepts them); the
+  // same request_id with other parameters is INVALID_ARGUMENT. Only changed tiers are
+  // applied, each with request_id "<review_id>/<account_id>". A dry run records the review
+  // and its proposed changes but applies nothing.
+  absl::StatusOr<v1::TierReview> Run(const Mutation& m, const v1::TierReviewParameters& parameters,
+                                     bool dry_run);
+
+  // NOT_FOUND for an unknown id.
+  absl::StatusOr<v1::TierReview> Get(const std::string& review_id);
+  // Newest first; `after` is the last review of the previous page (nullopt: first page).
+  struct ReviewCursor {
+    absl::Time run_time;
+    std::string review_id;
+  };
+  absl::StatusOr<Page<v1::TierReview>> List(int page_size,
+                                            const std::optional<ReviewCursor>& after);
+  // By account id, after `after_account_id`; NOT_FOUND for an unknown review.
+  absl::StatusOr<Page<v1::TierChange>> ListChanges(const std::string& review_id, int page_size,
+                                                   int64_t after_account_id);
+
+ private:
+  DbPool& pool_;
+  SalesAnalyses& sales_;
+  Scorer& scorer_;
+  Projection& projection_;
+  TierWriter& writer_;
+};
+
+}  // namespace kam::analytics
