@@ -4,6 +4,10 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "services/complaints/complaint_records.h"
+
 namespace kam::complaints {
 namespace {
 
@@ -21,7 +25,7 @@ constexpr char kStoreCursor[] =
     "UPDATE consumer_cursors SET cursor_position = ?, head_sequence = GREATEST(head_sequence, ?), "
     "updated_at = UTC_TIMESTAMP(6) WHERE stream = ?";
 constexpr char kLockReplicaRow[] =
-    "SELECT owner_id, source_sequence FROM account_replica WHERE account_id = ? FOR UPDATE";
+    "SELECT owner_id, tier, source_sequence FROM account_replica WHERE account_id = ? FOR UPDATE";
 constexpr char kInsertReplicaRow[] =
     "INSERT INTO account_replica (account_id, name, tier, owner_id, status, archived, "
     "source_sequence, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
@@ -31,8 +35,17 @@ constexpr char kUpdateReplicaRow[] =
 constexpr char kMoveComplaints[] =
     "UPDATE complaints SET account_owner_id = ? WHERE account_id = ? AND account_owner_id <> ?";
 
+// The account's complaints still open (not INVALID or CLOSED), locked.
+constexpr char kLockOpenComplaints[] =
+    "SELECT {columns} FROM complaints c WHERE c.account_id = ? AND c.state NOT IN (2, 9) "
+    "ORDER BY c.id FOR UPDATE";
+
+// Who the retargeting of SLA clocks is attributed to in transitions and audit rows.
+constexpr char kReplicaActor[] = "system:accounts";
+
 struct ReplicaRow {
   std::string owner_id;
+  int tier = 0;
   int64_t source_sequence = 0;
 };
 
@@ -51,7 +64,8 @@ std::optional<ReplicaRow> LockReplicaRow(DbConnection& db, int64_t account_id) {
   BindAll(select, {account_id});
   std::unique_ptr<sql::ResultSet> row(select.executeQuery());
   if (!row->next()) return std::nullopt;
-  return ReplicaRow{row->getString("owner_id"), row->getInt64("source_sequence")};
+  return ReplicaRow{row->getString("owner_id"), row->getInt("tier"),
+                    row->getInt64("source_sequence")};
 }
 
 void WriteReplicaRow(DbConnection& db, const av1::Account& a, int64_t sequence, bool exists) {
@@ -73,15 +87,41 @@ void MoveComplaints(DbConnection& db, int64_t account_id, const std::string& own
   update.executeUpdate();
 }
 
+// The account's tier changed: its open complaints' SLA clocks take the new tier's targets
+// (procedure.h, RetargetClocks), each a transition, audit row and event of its own.
+void RetargetComplaints(DbConnection& db, const SlaPolicy& policy, const av1::Event& event) {
+  static const std::string select =
+      absl::StrReplaceAll(kLockOpenComplaints, {{"{columns}", kComplaintColumns}});
+  sql::PreparedStatement& open = db.Prepare(select);
+  BindAll(open, {event.account().id()});
+  std::vector<Complaint> complaints;
+  {
+    std::unique_ptr<sql::ResultSet> rows(open.executeQuery());
+    while (rows->next()) complaints.push_back(ReadComplaint(*rows));
+  }
+  const absl::Time now = absl::Now();
+  const Mutation m{kReplicaActor, event.event_id(), "", "", now, ""};
+  for (Complaint& complaint : complaints) {
+    const Complaint before = complaint;
+    const std::optional<Transition> transition =
+        RetargetClocks(policy, event.account().tier(), kReplicaActor, now, complaint);
+    if (!transition) continue;
+    UpdateComplaintRow(db, complaint);
+    RecordTransition(db, m, before, complaint, *transition, std::nullopt);
+  }
+}
+
 // One account event; whether it changed the replica (false when the row is already as
 // new as the event).
-bool ApplyAccount(DbConnection& db, const av1::Account& account, int64_t sequence) {
+bool ApplyAccount(DbConnection& db, const SlaPolicy& policy, const av1::Event& event) {
+  const av1::Account& account = event.account();
   const std::optional<ReplicaRow> current = LockReplicaRow(db, account.id());
-  if (current && current->source_sequence >= sequence) return false;
-  WriteReplicaRow(db, account, sequence, current.has_value());
+  if (current && current->source_sequence >= event.sequence()) return false;
+  WriteReplicaRow(db, account, event.sequence(), current.has_value());
   if (current && current->owner_id != account.owner_id()) {
     MoveComplaints(db, account.id(), account.owner_id());
   }
+  if (current && current->tier != account.tier()) RetargetComplaints(db, policy, event);
   return true;
 }
 
@@ -103,7 +143,7 @@ absl::StatusOr<FeedProgress> AccountReplica::Apply(const av1::WatchEventsRespons
       if (event.sequence() <= stored || !event.has_account() || event.account().id() <= 0) {
         continue;
       }
-      if (ApplyAccount(db, event.account(), event.sequence())) ++progress.applied;
+      if (ApplyAccount(db, policy_, event)) ++progress.applied;
     }
     progress.cursor = CursorAfter(stored, message);
     if (progress.cursor != stored || !message.events().empty()) {

@@ -8,6 +8,7 @@
 #include "kam/accounts/v1/accounts.grpc.pb.h"
 #include "services/common/db.h"
 #include "services/common/event_feed.h"
+#include "services/complaints/sla.h"
 
 // Complaints' replica of what intake needs to know about accounts (name, tier, owner,
 // status, archived), fed by the accounts event stream, so intake never depends on the
@@ -25,12 +26,13 @@ using AccountFeed =
 
 class AccountReplica {
  public:
-  explicit AccountReplica(DbPool& pool) : pool_(pool) {}
+  AccountReplica(DbPool& pool, const SlaPolicy& policy) : pool_(pool), policy_(policy) {}
 
   // Applies one message in one transaction: every account event after the stored cursor
   // (older replica rows only: a row never goes back in time), the owner of that account's
-  // complaints on an owner change (managers' access follows the current owner), then the
-  // new cursor and the producer's head. A message delivered again changes nothing.
+  // complaints on an owner change (managers' access follows the current owner), the SLA
+  // targets of its open complaints on a tier change, then the new cursor and the
+  // producer's head. A message delivered again changes nothing.
   absl::StatusOr<FeedProgress> Apply(const kam::accounts::v1::WatchEventsResponse& message);
 
   // The stored cursor; 0 before the first message.
@@ -42,6 +44,7 @@ class AccountReplica {
 
  private:
   DbPool& pool_;
+  const SlaPolicy& policy_;
 };
 
 // A feed (not started) that keeps `replica` up to date from the accounts service behind

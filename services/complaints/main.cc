@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   kam::complaints::SweeperOptions sweeper_options;
   sweeper_options.interval = absl::Milliseconds(sweep_interval_ms);
   kam::complaints::SlaSweeper sweeper(sla, metrics, sweeper_options, [] { return absl::Now(); });
-  kam::complaints::AccountReplica replica(process.pool());
+  kam::complaints::AccountReplica replica(process.pool(), *policy);
   const kam::EventFeedOptions feed_options =
       kam::complaints::AccountReplica::FeedOptions(process.server_settings().identity_key);
   std::unique_ptr<kam::complaints::AccountFeed> feed =

@@ -407,4 +407,35 @@ void StartClocks(const SlaPolicy& policy, absl::Time now, Complaint& complaint) 
   complaint.paused_at.reset();
 }
 
+std::optional<Transition> RetargetClocks(const SlaPolicy& policy, int tier,
+                                         const std::string& actor, absl::Time now,
+                                         Complaint& complaint) {
+  if (IsFinal(complaint.state) || complaint.account_tier == tier) return std::nullopt;
+  const SlaTarget& target = policy.Target(tier, complaint.severity);
+  const absl::Time at = complaint.paused_at.value_or(now);
+  bool running = false;
+  for (auto [clock, budget] : {std::pair{&complaint.judgment, target.judge},
+                               std::pair{&complaint.resolution_clock, target.resolve}}) {
+    if (clock->met_at) continue;
+    clock->deadline = policy.Rebudget(clock->deadline, clock->budget, budget, at);
+    clock->budget = budget;
+    running = true;
+  }
+  if (!running) return std::nullopt;
+  const int old_tier = complaint.account_tier;
+  complaint.account_tier = tier;
+  complaint.update_time = now;
+  ++complaint.version;
+  return Transition{0,
+                    complaint.id,
+                    "sla_retargeted",
+                    complaint.state,
+                    complaint.state,
+                    actor,
+                    now,
+                    absl::StrCat("account tier ", std::string(TierName(old_tier)), " -> ",
+                                 std::string(TierName(tier)),
+                                 ": SLA targets of the new tier, time already used kept")};
+}
+
 }  // namespace kam::complaints

@@ -103,6 +103,19 @@ Deadline SlaPolicy::Resume(const Deadline& d, absl::Time paused_at, absl::Time r
   return {resume(d.warn_at), resume(d.due_at)};
 }
 
+Deadline SlaPolicy::Rebudget(const Deadline& d, absl::Duration budget, absl::Duration new_budget,
+                             absl::Time at) const {
+  const absl::Duration used = d.due_at > at ? budget - calendar_.Between(at, d.due_at)
+                                            : budget + calendar_.Between(d.due_at, at);
+  const Deadline fresh = Schedule(at, new_budget);
+  // Schedule from `at`, less the time already used (never before `at`).
+  const auto less_used = [&](absl::Time point) {
+    const absl::Duration left = calendar_.Between(at, point) - used;
+    return calendar_.Add(at, std::max(left, absl::ZeroDuration()));
+  };
+  return {less_used(fresh.warn_at), less_used(fresh.due_at)};
+}
+
 absl::Time SlaPolicy::SecondEscalationAt(absl::Time breached_at) const {
   return calendar_.Add(breached_at, escalation_delay_);
 }

@@ -135,6 +135,13 @@ class SlaPolicy {
   // resumed_at <= paused_at.
   Deadline Resume(const Deadline& d, absl::Time paused_at, absl::Time resumed_at) const;
 
+  // A running clock with `budget` and deadline `d` changes to `new_budget` at `at` (the
+  // account's tier changed): the business time already used stays used and the rest of
+  // the new budget runs from `at` (due at once when the new budget is already used up).
+  // For a paused clock pass the pause time as `at`: Resume later grants what is left.
+  Deadline Rebudget(const Deadline& d, absl::Duration budget, absl::Duration new_budget,
+                    absl::Time at) const;
+
   // The level-2 escalation moment for a breach at `breached_at`: escalation_delay of
   // business time later.
   absl::Time SecondEscalationAt(absl::Time breached_at) const;

@@ -30,6 +30,9 @@
 #include "services/common/migrations.h"
 #include "services/common/outbox.h"
 #include "services/common/store_support.h"
+#include "services/complaints/complaint_records.h"
+#include "services/complaints/procedure.h"
+#include "services/complaints/sla.h"
 #include "tests/support/mariadb_server.h"
 #include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
@@ -96,7 +99,7 @@ class AccountReplicaTest : public test_support::SchemaTest {
     metrics_ = std::make_unique<GrpcServerMetrics>(server_registry_);
     handler_ = std::make_unique<CallHandler>(kIdentityKey, workers_.get(), metrics_.get());
     ASSERT_NO_FATAL_FAILURE(StartProducer("127.0.0.1:0"));
-    replica_ = std::make_unique<AccountReplica>(*complaints_pool_);
+    replica_ = std::make_unique<AccountReplica>(*complaints_pool_, policy_);
     channel_ = MakeFeedChannel(absl::StrCat("127.0.0.1:", port_), FastOptions());
   }
 
@@ -289,22 +292,54 @@ class AccountReplicaTest : public test_support::SchemaTest {
 
   // A complaint recorded for `account_id` while `owner` owned it. Only the columns this
   // test reads are given; the rest take the column's implicit default (non-strict mode).
-  int64_t InsertComplaint(int64_t account_id, const std::string& owner) {
+  // A complaint recorded now at intake (clocks started for the account's tier as the
+  // replica knows it, `tier`).
+  int64_t InsertComplaint(int64_t account_id, const std::string& owner, int tier = 0) {
+    Complaint complaint;
+    complaint.account_id = account_id;
+    complaint.account_name = "customer";
+    complaint.account_tier = tier;
+    complaint.account_owner_id = owner;
+    complaint.channel = Channel::kPhone;
+    complaint.category = Category::kTransport;
+    complaint.description = "late delivery";
+    complaint.severity = Severity::kHigh;
+    complaint.recorded_by = "agent-zhou";
+    complaint.create_time = complaint.update_time = absl::Now();
+    StartClocks(policy_, complaint.create_time, complaint);
     int64_t id = 0;
     EXPECT_TRUE(Ok(WithConnection(*complaints_pool_, "test.complaint", [&](DbConnection& db) {
-      std::unique_ptr<sql::Statement> mode(db.raw().createStatement());
-      mode->execute("SET SESSION sql_mode = ''");
-      sql::PreparedStatement& insert = db.Prepare(
-          "INSERT INTO complaints (account_id, account_owner_id, description, invalid_reason, "
-          "cause, resolution, rejection_reason, implementation_note, summary, evaluation) "
-          "VALUES (?, ?, 'late delivery', '', '', '', '', '', '', '')");
-      BindAll(insert, {account_id, owner});
-      insert.executeUpdate();
-      id = LastInsertId(db);
-      mode->execute("SET SESSION sql_mode = DEFAULT");
+      id = InsertComplaintRow(db, complaint);
       return absl::OkStatus();
     })));
     return id;
+  }
+
+  // The complaint's tier at intake as now recorded, and its resolution budget.
+  std::pair<int, int64_t> ComplaintTierAndBudget(int64_t complaint_id) {
+    std::pair<int, int64_t> result;
+    EXPECT_TRUE(Ok(WithConnection(*complaints_pool_, "test.tier", [&](DbConnection& db) {
+      sql::PreparedStatement& select =
+          db.Prepare("SELECT account_tier, resolve_budget_seconds FROM complaints WHERE id = ?");
+      BindAll(select, {complaint_id});
+      std::unique_ptr<sql::ResultSet> row(select.executeQuery());
+      if (row->next()) result = {row->getInt(1), row->getInt64(2)};
+      return absl::OkStatus();
+    })));
+    return result;
+  }
+
+  int64_t Transitions(int64_t complaint_id, const std::string& action) {
+    int64_t n = 0;
+    EXPECT_TRUE(Ok(WithConnection(*complaints_pool_, "test.transitions", [&](DbConnection& db) {
+      sql::PreparedStatement& select = db.Prepare(
+          "SELECT COUNT(*) FROM complaint_transitions WHERE complaint_id = ? AND action = ?");
+      BindAll(select, {complaint_id, action});
+      std::unique_ptr<sql::ResultSet> row(select.executeQuery());
+      if (row->next()) n = row->getInt64(1);
+      return absl::OkStatus();
+    })));
+    return n;
   }
 
   std::string ComplaintOwner(int64_t complaint_id) {
@@ -364,6 +399,7 @@ class AccountReplicaTest : public test_support::SchemaTest {
   std::unique_ptr<acc::AccountServiceImpl> service_;
   std::unique_ptr<grpc::Server> producer_;
   int port_ = 0;
+  const SlaPolicy policy_ = LoadSlaPolicy("").value();
   std::unique_ptr<AccountReplica> replica_;
   std::shared_ptr<grpc::Channel> channel_;
   std::mutex seen_mutex_;
@@ -394,6 +430,10 @@ TEST_F(AccountReplicaTest, FollowsEveryKindOfAccountChangeAndCatchesUp) {
   EXPECT_TRUE(Replica(b)->archived);
   // The manager who now owns the account sees its complaints.
   EXPECT_EQ(ComplaintOwner(complaint), "mgr-wang");
+  // The open complaint now runs on tier A's targets, recorded as a step of its own.
+  EXPECT_EQ(ComplaintTierAndBudget(complaint),
+            std::make_pair(1, absl::ToInt64Seconds(policy_.Target(1, Severity::kHigh).resolve)));
+  EXPECT_EQ(Transitions(complaint, "sla_retargeted"), 1);
   EXPECT_TRUE(feed.connected());
   EXPECT_EQ(Metric("kam_event_consumer_connected"), 1);
   EXPECT_EQ(StoredCursorAndHead(), std::make_pair(Head(), Head()));

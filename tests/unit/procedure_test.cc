@@ -204,6 +204,37 @@ TEST(ProcedureTest, TargetsFollowTierAndSeverity) {
   EXPECT_EQ(c.state, State::kRecorded);
 }
 
+TEST(ProcedureTest, ATierChangeRetargetsTheClocksStillRunning) {
+  // Tier B, critical: judge 1h, resolve 10h from kT0. Judged valid after 20 minutes.
+  Complaint c = Recorded();
+  c.severity = Severity::kCritical;
+  StartClocks(Policy(), kT0, c);
+  Take(kAgent, Action::kJudgeValid, kT0 + absl::Minutes(20), c);
+  const int64_t version = c.version;
+
+  // Promoted to A two hours in: the resolution clock takes A's 4h, 2h already used -> due
+  // kT0 + 4h; warning at 80 % (3h12m). The judgment clock, met, keeps its figures.
+  std::optional<Transition> t =
+      RetargetClocks(Policy(), 1, "system:accounts", kT0 + absl::Hours(2), c);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->action, "sla_retargeted");
+  EXPECT_EQ(t->from, State::kAssigned);
+  EXPECT_EQ(t->to, State::kAssigned);
+  EXPECT_EQ(t->note, "account tier B -> A: SLA targets of the new tier, time already used kept");
+  EXPECT_EQ(c.account_tier, 1);
+  EXPECT_EQ(c.resolution_clock.budget, absl::Hours(4));
+  EXPECT_EQ(c.resolution_clock.deadline.due_at, kT0 + absl::Hours(4));
+  EXPECT_EQ(c.resolution_clock.deadline.warn_at, kT0 + absl::Minutes(192));
+  EXPECT_EQ(c.judgment.budget, absl::Hours(1));
+  EXPECT_EQ(c.version, version + 1);
+
+  // The same tier again, or a closed complaint: nothing to do.
+  EXPECT_FALSE(RetargetClocks(Policy(), 1, "system:accounts", kT0 + absl::Hours(3), c));
+  Complaint closed = InState(State::kClosed);
+  EXPECT_FALSE(RetargetClocks(Policy(), 1, "system:accounts", kT0, closed));
+  EXPECT_EQ(closed.account_tier, 2);
+}
+
 TEST(ProcedureTest, ReassignmentMovesTheComplaintAndKeepsItsStep) {
   Complaint c = InState(State::kCauseAnalyzed);
   StepInput in = Input(Action::kReassign, "needs the logistics view");

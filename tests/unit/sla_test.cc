@@ -269,6 +269,27 @@ TEST(SlaPolicyTest, APauseGrantsTheTimeThatWasLeftAgainFromTheResume) {
   EXPECT_EQ(breached.due_at, deadline.due_at);
 }
 
+TEST(SlaPolicyTest, ANewBudgetKeepsTheBusinessTimeAlreadyUsed) {
+  const SlaPolicy policy = PolicyOf(BaseDoc());
+  // 5h from Monday 09:00: warn 14:00, due 15:00. At 11:00, 2h are used.
+  const Deadline deadline = policy.Schedule(Monday(9, 0), absl::Hours(5));
+
+  // Promoted to a 3h budget: 1h left -> 12:00; warn after 2h24m, 24m left -> 11:24.
+  const Deadline shorter = policy.Rebudget(deadline, absl::Hours(5), absl::Hours(3), Monday(11, 0));
+  EXPECT_EQ(Show(shorter.warn_at), Show(Monday(11, 24)));
+  EXPECT_EQ(Show(shorter.due_at), Show(Monday(12, 0)));
+
+  // Demoted to 8h: 6h left -> 11-12 and 13-18; warn after 6h24m, 4h24m left -> 16:24.
+  const Deadline longer = policy.Rebudget(deadline, absl::Hours(5), absl::Hours(8), Monday(11, 0));
+  EXPECT_EQ(Show(longer.warn_at), Show(Monday(16, 24)));
+  EXPECT_EQ(Show(longer.due_at), Show(Monday(18, 0)));
+
+  // Already 5h30m used at 15:30 (30m past due): a 3h budget is due at once.
+  const Deadline spent = policy.Rebudget(deadline, absl::Hours(5), absl::Hours(3), Monday(15, 30));
+  EXPECT_EQ(Show(spent.warn_at), Show(Monday(15, 30)));
+  EXPECT_EQ(Show(spent.due_at), Show(Monday(15, 30)));
+}
+
 TEST(SlaPolicyTest, APauseOutsideWorkingHoursChangesNothing) {
   const SlaPolicy policy = PolicyOf(BaseDoc());
   const Deadline deadline = policy.Schedule(Friday(17, 30), absl::Hours(2));
