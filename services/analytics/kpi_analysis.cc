@@ -69,8 +69,6 @@ int64_t WeightedMinor(absl::int128 amount_times_percent) {
   return ToMinor(RoundedQuotient(amount_times_percent, 100));
 }
 
-// ---- Retention ----
-
 const std::string& RetentionMonthsSql() {
   static const std::string sql = absl::StrCat(
       "SELECT m.account_id, a.tier, m.month, m.orders, m.revenue_minor FROM account_month m"
@@ -259,8 +257,6 @@ v1::AnalyzeRetentionResponse RetentionResponse(const Period& period, RetentionFa
   return out;
 }
 
-// ---- Pipeline ----
-
 const std::string& OpportunitiesSql() {
   static const std::string sql = absl::StrCat(
       "SELECT o.owner_id, o.stage, o.furthest_stage, o.amount_minor, o.probability_percent,"
@@ -383,8 +379,6 @@ v1::AnalyzePipelineResponse PipelineResponse(const Period& period, PipelineTally
   return out;
 }
 
-// ---- Complaints ----
-
 const std::string& ComplaintRowsSql() {
   static const std::string sql = absl::StrCat(
       "SELECT c.category, c.state, c.account_tier, c.valid IS NOT NULL AS judged,"
@@ -485,8 +479,6 @@ void FillComplaints(ComplaintTally& tally, v1::AnalyzeComplaintsResponse* out) {
   out->set_mean_satisfaction_gap(tally.gaps > 0 ? static_cast<double>(tally.gap_sum) / tally.gaps
                                                 : 0.0);
 }
-
-// ---- Scorecards ----
 
 const std::string& CardAccountsSql() {
   static const std::string sql = absl::StrCat(
