@@ -12,6 +12,10 @@
 // pipeline, complaints, and the account manager scorecard. Each returns the whole result
 // without `facts` (the service fills it in). Percentiles are nearest-rank: the p-th
 // percentile of n sorted values is value number ceil(p/100 * n).
+//
+// Each analysis is a handful of set-based SELECTs over the facts joined to `accounts a`
+// (kAccountCondition), tallied in C++. Errors: UNAVAILABLE when the database cannot be reached
+// (safe to retry), INTERNAL for any other database failure (MapSqlError).
 namespace kam::analytics {
 
 class KpiAnalyses {
