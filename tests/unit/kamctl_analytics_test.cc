@@ -625,6 +625,93 @@ TEST_F(KamctlCommandTest, RetentionReadsAsSentences) {
                     HasSubstr("     40  Never Ordered  bob    never                    9\n")));
 }
 
+TEST_F(KamctlCommandTest, PipelineShowsStagesOwnersAndTheWinRate) {
+  service_.Reply("AnalyzePipeline", Proto<v1::AnalyzePipelineResponse>(R"pb(
+                   period: "2026"
+                   stages {
+                     stage: STAGE_CUSTOMER_DEVELOPMENT
+                     reached: 40
+                     conversion_to_next: 0.5
+                     mean_days_in_stage: 12.34
+                     median_days_in_stage: 10
+                     open_now: 7
+                   }
+                   stages { stage: STAGE_BIDDING reached: 12 conversion_to_next: 0.75 }
+                   won: 5
+                   lost: 3
+                   win_rate: 0.625
+                   won_amount { currency_code: "CNY" minor_units: 123456700 }
+                   mean_days_to_win: 45.5
+                   owners {
+                     owner_id: "alice"
+                     open_opportunities: 4
+                     pipeline { currency_code: "CNY" minor_units: 50000000 }
+                     weighted_forecast { currency_code: "CNY" minor_units: 20000000 }
+                   })pb"));
+  const Result r = Kamctl("analytics pipeline --period 2026");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // 5 won of 5 + 3 closed: 62.5 %.
+  EXPECT_EQ(r.out,
+            "STAGE                 REACHED  TO NEXT  MEAN DAYS  MEDIAN DAYS  OPEN NOW\n"
+            "customer_development       40    50.0%       12.3         10.0         7\n"
+            "bidding                    12    75.0%        0.0          0.0         0\n"
+            "\n"
+            "OWNER  OPEN        PIPELINE  WEIGHTED FORECAST\n"
+            "alice     4  500,000.00 CNY     200,000.00 CNY\n"
+            "2026: won 5, lost 3 (win rate 62.5%), won 1,234,567.00 CNY, 45.5 days to win on "
+            "average\n"
+            "facts: accounts event 0, complaints event 0\n");
+}
+
+TEST_F(KamctlCommandTest, ComplaintKpisShowValidityResolutionAndBreachesPerTier) {
+  service_.Reply("AnalyzeComplaints", Proto<v1::AnalyzeComplaintsResponse>(R"pb(
+                   period: "2026-Q3"
+                   complaints: 42
+                   counts { category: CATEGORY_PRODUCT_QUALITY state: STATE_CLOSED count: 30 }
+                   judged: 35
+                   valid: 30
+                   validity_rate: 0.857142
+                   resolved: 28
+                   mean_hours_to_resolve: 30.5
+                   p50_hours_to_resolve: 24
+                   p90_hours_to_resolve: 60
+                   breaches { tier: TIER_A complaints: 10 breached: 1 breach_rate: 0.1 }
+                   breaches { complaints: 4 breached: 2 breach_rate: 0.5 }
+                   follow_ups: 20
+                   mean_satisfaction_gap: 0.45
+                   repeat_complainers {
+                     account { id: 12 name: "华东重工" tier: TIER_A owner_id: "alice" }
+                     complaints: 3
+                   })pb"));
+  const Result r = Kamctl("analytics complaints --period 2026-Q3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out,
+              AllOf(HasSubstr("complaints: 42 created in 2026-Q3\n"),
+                    HasSubstr("validity:   30 of 35 (85.7%) judged valid\n"),
+                    HasSubstr("resolution: 28 resolved: mean 30.5 h, median 24.0 h, p90 60.0 h\n"),
+                    HasSubstr("follow-ups: 20, mean satisfaction gap 0.45\n"),
+                    HasSubstr("product_quality  closed          30\n"),
+                    HasSubstr("A                 10             1        10.0%\n"),
+                    HasSubstr("untiered           4             2        50.0%\n"),
+                    HasSubstr("               12  华东重工  A     alice           3\n")));
+}
+
+TEST_F(KamctlCommandTest, ProductsSumUpWithTheGrossMargin) {
+  service_.Reply("AnalyzeProducts", Proto<v1::AnalyzeProductsResponse>(R"pb(
+                   period: "2026"
+                   products: 2
+                   revenue { currency_code: "CNY" minor_units: 1000000 }
+                   cost { currency_code: "CNY" minor_units: 750000 }
+                   rows { product_code: "P-100" rank: 1 has_inventory: true }
+                   rows { product_code: "P-200" rank: 2 has_inventory: true })pb"));
+  const Result r = Kamctl("analytics products --period 2026");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // (10,000.00 - 7,500.00) / 10,000.00 = 25.0 %.
+  EXPECT_THAT(r.out, HasSubstr("2026: 2 products, revenue 10,000.00 CNY, cost 7,500.00 CNY, "
+                               "gross margin 25.0%\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("without inventory")));
+}
+
 // Totals over the cards are exact sums: 60,000.00 + 40,000.00 = 100,000.00 revenue and
 // 54,000.00 + 36,000.00 = 90,000.00 collected, 90.0 %.
 TEST_F(KamctlCommandTest, ScorecardSumsTheCards) {
