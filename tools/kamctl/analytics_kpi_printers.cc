@@ -21,10 +21,6 @@ namespace accounts = kam::accounts::v1;
 namespace complaints = kam::complaints::v1;
 using Rows = std::vector<std::vector<std::string>>;
 
-constexpr size_t kNameColumns = 24;
-
-std::string Name(const v1::AccountRef& account) { return Truncate(account.name(), kNameColumns); }
-
 std::string TierText(int tier) { return EnumLabel(accounts::Tier_descriptor(), tier); }
 
 std::string OneDecimal(double value) { return absl::StrFormat("%.1f", value); }
@@ -57,16 +53,6 @@ std::string ThresholdsText(const v1::AbcThresholds& t) {
                       FormatBasisPoints(t.b_share_bp()), " of cumulative revenue");
 }
 
-std::string WeightsText(const v1::ScoreWeights& weights) {
-  std::vector<std::string> parts;
-  const auto* type = v1::ScoreWeights::descriptor();
-  for (int i = 0; i < type->field_count(); ++i) {
-    const double weight = weights.GetReflection()->GetDouble(weights, type->field(i));
-    parts.push_back(absl::StrFormat("%s %.2f", type->field(i)->name(), weight));
-  }
-  return absl::StrJoin(parts, ", ");
-}
-
 std::string NewCustomersText(const v1::AnalyzeRetentionResponse& r) {
   std::vector<std::string> months;
   for (const v1::MonthCount& m : r.new_customers_by_month()) {
@@ -92,7 +78,7 @@ void PrintAtRisk(const v1::AnalyzeRetentionResponse& r) {
   std::cout << "at risk: tier A accounts without recent orders, longest first\n";
   Rows rows;
   for (const v1::AtRiskAccount& a : r.at_risk()) {
-    rows.push_back({IdText(a.account().id()), Name(a.account()), a.account().owner_id(),
+    rows.push_back({IdText(a.account().id()), AccountName(a.account()), a.account().owner_id(),
                     a.has_last_order_time() ? FormatDay(a.last_order_time()) : "never",
                     std::to_string(a.months_without_orders())});
   }
@@ -144,7 +130,7 @@ void PrintTierChanges(const v1::ListTierChangesResponse& r) {
       ++pending;
       if (!c.error().empty()) absl::StrAppend(&reason, "; not applied: ", c.error());
     }
-    rows.push_back({IdText(c.account().id()), Name(c.account()), c.account().owner_id(),
+    rows.push_back({IdText(c.account().id()), AccountName(c.account()), c.account().owner_id(),
                     TierText(c.old_tier()), TierText(c.new_tier()),
                     EnumLabel(v1::AbcClass_descriptor(), c.abc_class()),
                     absl::StrFormat("%.2f", c.score()), c.applied() ? "yes" : "NO", reason});
@@ -226,8 +212,9 @@ void PrintComplaintKpis(const v1::AnalyzeComplaintsResponse& r) {
     std::cout << '\n';
     Rows repeat;
     for (const v1::RepeatComplainer& c : r.repeat_complainers()) {
-      repeat.push_back({IdText(c.account().id()), Name(c.account()), TierText(c.account().tier()),
-                        c.account().owner_id(), std::to_string(c.complaints())});
+      repeat.push_back({IdText(c.account().id()), AccountName(c.account()),
+                        TierText(c.account().tier()), c.account().owner_id(),
+                        std::to_string(c.complaints())});
     }
     PrintTable({"REPEAT COMPLAINER", "NAME", "TIER", "OWNER", "COMPLAINTS"}, repeat, "rlllr");
   }

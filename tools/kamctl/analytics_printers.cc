@@ -17,11 +17,6 @@ namespace v1 = kam::analytics::v1;
 namespace accounts = kam::accounts::v1;
 using Rows = std::vector<std::vector<std::string>>;
 
-// Names are cut so that the figures stay on one line.
-constexpr size_t kNameColumns = 24;
-
-std::string Name(const v1::AccountRef& account) { return Truncate(account.name(), kNameColumns); }
-
 std::string TierText(int tier) { return EnumLabel(accounts::Tier_descriptor(), tier); }
 
 std::string ClassText(int abc_class) { return EnumLabel(v1::AbcClass_descriptor(), abc_class); }
@@ -88,6 +83,18 @@ void PrintInventoryHint(const Products& products) {
                "or contribution (kamctl analytics inventory-put)\n";
 }
 
+}  // namespace
+
+std::string Amount(const v1::Money& money) {
+  return FormatMoney(money.minor_units(), money.currency_code());
+}
+
+std::string AccountName(const v1::AccountRef& account) {
+  // Cut so that the figures after it stay on one line.
+  constexpr size_t kNameColumns = 24;
+  return Truncate(account.name(), kNameColumns);
+}
+
 std::string WeightsText(const v1::ScoreWeights& weights) {
   std::vector<std::string> parts;
   const auto* type = v1::ScoreWeights::descriptor();
@@ -98,12 +105,6 @@ std::string WeightsText(const v1::ScoreWeights& weights) {
   return absl::StrJoin(parts, ", ");
 }
 
-}  // namespace
-
-std::string Amount(const v1::Money& money) {
-  return FormatMoney(money.minor_units(), money.currency_code());
-}
-
 std::string FactsText(const v1::FactsVersion& facts) {
   return absl::StrCat("facts: accounts event ", facts.accounts_sequence(), ", complaints event ",
                       facts.complaints_sequence());
@@ -112,10 +113,10 @@ std::string FactsText(const v1::FactsVersion& facts) {
 void PrintAbc(const v1::AnalyzeAbcResponse& r) {
   Rows rows;
   for (const v1::AbcRow& row : r.rows()) {
-    rows.push_back({std::to_string(row.rank()), IdText(row.account().id()), Name(row.account()),
-                    TierText(row.account().tier()), row.account().owner_id(), Amount(row.revenue()),
-                    FormatShare(row.share()), FormatShare(row.cumulative_share()),
-                    ClassText(row.abc_class())});
+    rows.push_back({std::to_string(row.rank()), IdText(row.account().id()),
+                    AccountName(row.account()), TierText(row.account().tier()),
+                    row.account().owner_id(), Amount(row.revenue()), FormatShare(row.share()),
+                    FormatShare(row.cumulative_share()), ClassText(row.abc_class())});
   }
   PrintTable(
       {"RANK", "ACCOUNT", "NAME", "TIER", "OWNER", "REVENUE", "SHARE", "CUMULATIVE", "CLASS"}, rows,
@@ -147,8 +148,8 @@ void PrintComposition(const v1::AnalyzeCompositionResponse& r) {
   Rows rows;
   for (const v1::CompositionRow& row : r.rows()) {
     rows.push_back({ClassKey(r.dimension(), row.class_key()), IdText(row.account().id()),
-                    Name(row.account()), TierText(row.account().tier()), Amount(row.revenue()),
-                    FormatShare(row.share_in_class())});
+                    AccountName(row.account()), TierText(row.account().tier()),
+                    Amount(row.revenue()), FormatShare(row.share_in_class())});
   }
   PrintTable({"CLASS", "ACCOUNT", "NAME", "TIER", "REVENUE", "SHARE IN CLASS"}, rows, "lrllrr");
   PrintSummary(r.period(),
@@ -172,7 +173,7 @@ void PrintTransactions(const v1::AnalyzeTransactionsResponse& r, bool by_month) 
   Rows rows;
   for (const v1::TransactionRow& t : r.rows()) {
     std::vector<std::string> row = {IdText(t.account().id()),
-                                    Name(t.account()),
+                                    AccountName(t.account()),
                                     t.account().owner_id(),
                                     Amount(t.revenue()),
                                     FormatShare(t.share()),
@@ -220,7 +221,7 @@ void PrintScores(const v1::ScoreAccountsResponse& r) {
   Rows rows;
   for (const v1::ScoreRow& s : r.rows()) {
     const v1::ScoreBreakdown& b = s.breakdown();
-    rows.push_back({std::to_string(s.rank()), IdText(s.account().id()), Name(s.account()),
+    rows.push_back({std::to_string(s.rank()), IdText(s.account().id()), AccountName(s.account()),
                     TierText(s.account().tier()), s.account().owner_id(), Decimal(s.score()),
                     Decimal(b.contract_volume().normalized()), Decimal(b.unit_price().normalized()),
                     Decimal(b.revenue().normalized()), Decimal(b.collection_rate().normalized()),

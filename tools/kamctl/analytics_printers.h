@@ -16,6 +16,12 @@ std::string Amount(const kam::analytics::v1::Money& money);
 // "facts: accounts event 1234, complaints event 567".
 std::string FactsText(const kam::analytics::v1::FactsVersion& facts);
 
+// The account's name cut to fit a table column.
+std::string AccountName(const kam::analytics::v1::AccountRef& account);
+
+// "contract_volume 0.15, unit_price 0.05, ...": every factor in proto order.
+std::string WeightsText(const kam::analytics::v1::ScoreWeights& weights);
+
 // Sales analyses (analytics_printers.cc).
 void PrintAbc(const kam::analytics::v1::AnalyzeAbcResponse& response);
 void PrintComposition(const kam::analytics::v1::AnalyzeCompositionResponse& response);
