@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "kam/analytics/v1/analytics.grpc.pb.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "services/common/server_runner.h"
 #include "services/gateway/forwarder.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   kam::gateway::ForwarderOptions options;
   std::string accounts_address;
   std::string complaints_address;
+  std::string analytics_address;
   std::string policy_file;
   kam::Settings settings("kam-gateway");
   settings.AddServer(server_settings, 50051, 9100);
@@ -36,6 +38,8 @@ int main(int argc, char** argv) {
   settings.AddAddress(accounts_address, "--accounts-addr", "KAM_ACCOUNTS_ADDR", "accounts:50061");
   settings.AddAddress(complaints_address, "--complaints-addr", "KAM_COMPLAINTS_ADDR",
                       "complaints:50062");
+  settings.AddAddress(analytics_address, "--analytics-addr", "KAM_ANALYTICS_ADDR",
+                      "analytics:50063");
   settings.ParseOrExit(argc, argv);
   options.identity_key = server_settings.identity_key;
 
@@ -45,7 +49,9 @@ int main(int argc, char** argv) {
       {descriptors->FindServiceByName(kam::accounts::v1::AccountService::service_full_name()),
        accounts_address},
       {descriptors->FindServiceByName(kam::complaints::v1::ComplaintService::service_full_name()),
-       complaints_address}};
+       complaints_address},
+      {descriptors->FindServiceByName(kam::analytics::v1::AnalyticsService::service_full_name()),
+       analytics_address}};
   kam::gateway::Policy::Services forwarded;
   std::vector<std::string> forwarded_names;
   for (const auto& [service, address] : routes) {

@@ -154,6 +154,12 @@ absl::StatusOr<std::map<std::string, std::string>> KamStack::ServiceEnv(
     env["KAM_JWT_AUDIENCE"] = kAudience;
     env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
     env["KAM_COMPLAINTS_ADDR"] = this->service("complaints").address();
+    env["KAM_ANALYTICS_ADDR"] = this->service("analytics").address();
+  }
+  // analytics projects both event streams and writes reviewed tiers back through accounts.
+  if (service.name == "analytics") {
+    env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
+    env["KAM_COMPLAINTS_ADDR"] = this->service("complaints").address();
   }
   // complaints follows accounts' event stream for its replica of the accounts.
   if (service.name == "complaints") {

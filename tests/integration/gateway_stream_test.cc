@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "kam/analytics/v1/analytics.grpc.pb.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "kam/gateway/v1/gateway.grpc.pb.h"
 #include "services/common/call_observer.h"
@@ -227,11 +228,15 @@ class GatewayStreamTest : public ::testing::Test {
     ASSERT_NE(accounts, nullptr);
     ASSERT_NE(gateway, nullptr);
     metrics_.PreCreate(*accounts);
-    // The built-in policy covers every service the gateway serves, complaints included.
+    // The built-in policy covers every service the gateway serves, complaints and analytics
+    // included.
     const auto* complaints =
         pool->FindServiceByName(kam::complaints::v1::ComplaintService::service_full_name());
+    const auto* analytics =
+        pool->FindServiceByName(kam::analytics::v1::AnalyticsService::service_full_name());
     ASSERT_NE(complaints, nullptr);
-    absl::StatusOr<Policy> policy = Policy::Load("", {accounts, complaints, gateway});
+    ASSERT_NE(analytics, nullptr);
+    absl::StatusOr<Policy> policy = Policy::Load("", {accounts, complaints, analytics, gateway});
     ASSERT_TRUE(policy.ok()) << policy.status();
     policy_ = *std::move(policy);
     ForwarderOptions options;

@@ -112,6 +112,16 @@ void FakeAccountService::Fail(const std::string& method, grpc::Status status) {
   answers_[method] = {{}, std::move(status)};
 }
 
+void FakeAccountService::ReplyInTurn(
+    const std::string& method, const std::vector<const google::protobuf::Message*>& responses) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::deque<Answer>& turns = turns_[method];
+  turns.clear();
+  for (const auto* response : responses) {
+    turns.push_back({{response->SerializeAsString()}, grpc::Status::OK});
+  }
+}
+
 std::vector<FakeAccountService::Received> FakeAccountService::Calls(const std::string& method) {
   std::lock_guard<std::mutex> lock(mu_);
   return calls_[method];
@@ -122,6 +132,12 @@ FakeAccountService::Answer FakeAccountService::Take(const std::string& full_meth
   const std::string method = full_method.substr(full_method.rfind('/') + 1);
   std::lock_guard<std::mutex> lock(mu_);
   calls_[method].push_back(std::move(received));
+  auto turns = turns_.find(method);
+  if (turns != turns_.end() && !turns->second.empty()) {
+    Answer answer = turns->second.front();
+    if (turns->second.size() > 1) turns->second.pop_front();
+    return answer;
+  }
   auto answer = answers_.find(method);
   if (answer == answers_.end()) return {{}, grpc::Status(grpc::StatusCode::UNIMPLEMENTED, method)};
   return answer->second;

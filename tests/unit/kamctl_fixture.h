@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,10 @@ class FakeAccountService final : public grpc::CallbackGenericService {
   void Stream(const std::string& method,
               const std::vector<const google::protobuf::Message*>& responses);
   void Fail(const std::string& method, grpc::Status status);
+  // One response per call, in turn (pages of a List call); the last one answers every call
+  // after it.
+  void ReplyInTurn(const std::string& method,
+                   const std::vector<const google::protobuf::Message*>& responses);
 
   std::vector<Received> Calls(const std::string& method);
   // The request of the one call of `method` (a test failure when there was not exactly one).
@@ -60,6 +65,7 @@ class FakeAccountService final : public grpc::CallbackGenericService {
 
   std::mutex mu_;
   std::map<std::string, Answer> answers_;
+  std::map<std::string, std::deque<Answer>> turns_;
   std::map<std::string, std::vector<Received>> calls_;
 };
 

@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "kam/analytics/v1/analytics.grpc.pb.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "kam/gateway/v1/gateway.grpc.pb.h"
 
@@ -24,12 +25,14 @@ using ::testing::HasSubstr;
 constexpr char kCreateAccount[] = "/kam.accounts.v1.AccountService/CreateAccount";
 constexpr char kListContacts[] = "/kam.accounts.v1.AccountService/ListContacts";
 constexpr char kComplaints[] = "/kam.complaints.v1.ComplaintService/";
+constexpr char kAnalytics[] = "/kam.analytics.v1.AnalyticsService/";
 
 // What the gateway serves: the forwarded services and its own.
 Policy::Services Services() {
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   return {pool->FindServiceByName(kam::accounts::v1::AccountService::service_full_name()),
           pool->FindServiceByName(kam::complaints::v1::ComplaintService::service_full_name()),
+          pool->FindServiceByName(kam::analytics::v1::AnalyticsService::service_full_name()),
           pool->FindServiceByName(kam::gateway::v1::GatewayService::service_full_name())};
 }
 
@@ -144,6 +147,44 @@ TEST(PolicyTest, EveryRoleMayReadComplaintsAndOnlyPeopleListDepartments) {
         policy.Check(kComplaints + std::string("ListDepartments"), As({std::string(role)})).ok(),
         role != "system")
         << role;
+  }
+}
+
+// The roles analytics.proto gives each method: analyses for the people who plan sales (and
+// managers, over their own accounts), inputs and the tier review for those who own them.
+// Handlers and service agents get no analytics; system only feeds inputs and runs reviews.
+TEST(PolicyTest, AnalyticsMethodsAreOpenToTheRolesTheProtoNames) {
+  const Policy policy = Default();
+  const std::set<std::string> analyses = {"director", "analyst", "account_manager", "admin"};
+  const std::set<std::string> reviewers = {"director", "analyst", "admin"};
+  const std::map<std::string, std::set<std::string>> methods = {
+      {"PutInventorySnapshots", {"system", "admin"}},
+      {"PutAccountTargets", {"director", "analyst", "admin", "system"}},
+      {"AnalyzeAbc", analyses},
+      {"AnalyzeComposition", analyses},
+      {"AnalyzeTransactions", analyses},
+      {"AnalyzeProductMix", analyses},
+      {"AnalyzeProducts", analyses},
+      {"ScoreAccounts", analyses},
+      {"RunTierReview", {"director", "admin", "system"}},
+      {"GetTierReview", reviewers},
+      {"ListTierReviews", reviewers},
+      {"ListTierChanges", reviewers},
+      {"AnalyzeRetention", analyses},
+      {"AnalyzePipeline", analyses},
+      {"AnalyzeComplaints", analyses},
+      {"GetManagerScorecard", analyses},
+  };
+  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      kam::analytics::v1::AnalyticsService::service_full_name());
+  ASSERT_NE(service, nullptr);
+  EXPECT_EQ(static_cast<size_t>(service->method_count()), methods.size());
+  for (const auto& [method, allowed] : methods) {
+    for (std::string_view role : kRoles) {
+      EXPECT_EQ(policy.Check(kAnalytics + method, As({std::string(role)})).ok(),
+                allowed.count(std::string(role)) > 0)
+          << method << " as " << role;
+    }
   }
 }
 

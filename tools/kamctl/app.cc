@@ -13,6 +13,7 @@
 #include "kam/gateway/v1/gateway.grpc.pb.h"
 #include "services/common/jwt.h"
 #include "tools/kamctl/accounts_commands.h"
+#include "tools/kamctl/analytics_commands.h"
 #include "tools/kamctl/audit_commands.h"
 #include "tools/kamctl/client.h"
 #include "tools/kamctl/commerce_commands.h"
@@ -37,6 +38,8 @@ KAM_JWT_AUDIENCE (kamctl token). Exit status: 0 ok, 1 the call failed, 2 usage e
   kamctl opps move 7 --to bidding --etag v3
   kamctl complaints create --account 12 --channel phone --category product_quality \
       --severity high --manner angry --description "..."
+  kamctl analytics abc --period 2026-Q3 --region "East China" --all
+  kamctl analytics tier-review run --period 2026 --dry-run
 
 Amounts are CNY with at most 2 decimals (1234.56); times are a day (2026-12-01, midnight UTC)
 or RFC 3339 (2026-11-20T10:00:00+08:00). `kamctl <group> <command> --help` for the flags.)";
@@ -182,6 +185,7 @@ int Run(int argc, const char* const* argv, std::shared_ptr<grpc::Channel> channe
   AddCreditCommands(app, options, &action);
   AddComplaintCommands(app, options, &action);
   AddDepartmentCommands(app, options, &action);
+  AddAnalyticsCommands(app, options, &action);
   AddAuditCommands(app, options, &action);
   AddEventCommands(app, options, &action);
   app.footer(kFooter);  // after the subcommands, which would otherwise repeat it

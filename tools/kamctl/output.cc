@@ -53,8 +53,13 @@ std::string ToJson(const google::protobuf::Message& message, bool indent) {
   return json;
 }
 
+// The spaces that fill `text` up to `width` display columns.
+std::string Padding(const std::string& text, size_t width) {
+  return std::string(width - std::min(width, DisplayWidth(text)), ' ');
+}
+
 void PrintPadded(const std::string& text, size_t width) {
-  std::cout << text << std::string(width - std::min(width, DisplayWidth(text)), ' ');
+  std::cout << text << Padding(text, width);
 }
 
 std::string EnumPrefix(const google::protobuf::EnumDescriptor* type) {
@@ -99,6 +104,11 @@ std::string Printable(std::string_view text) {
 
 void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows) {
+  PrintTable(header, rows, "");
+}
+
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows, std::string_view align) {
   std::vector<size_t> widths;
   for (const auto& title : header) widths.push_back(DisplayWidth(title));
   for (const auto& row : rows) {
@@ -109,7 +119,10 @@ void PrintTable(const std::vector<std::string>& header,
   auto print_row = [&](const std::vector<std::string>& cells, bool is_header) {
     for (size_t c = 0; c < cells.size(); ++c) {
       const std::string text = is_header ? cells[c] : Cell(cells[c]);
-      if (c + 1 == cells.size()) {
+      const bool last = c + 1 == cells.size();
+      if (c < align.size() && align[c] == 'r') {
+        std::cout << Padding(text, widths[c]) << text << (last ? "\n" : "  ");
+      } else if (last) {
         std::cout << text << '\n';
       } else {
         PrintPadded(text, widths[c] + 2);

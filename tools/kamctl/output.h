@@ -22,6 +22,10 @@ std::string Printable(std::string_view text);
 // Aligned columns under an upper-case header; empty cells show as "-".
 void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
+// The same with `align` giving one letter per column: 'r' right-aligns the column (amounts,
+// counts and shares line up on their last digit), any other letter or none left-aligns it.
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows, std::string_view align);
 
 // "key: value" lines with the values aligned.
 void PrintFields(const std::vector<std::pair<std::string, std::string>>& fields);

@@ -3,21 +3,25 @@
 #include <memory>
 
 #include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "kam/analytics/v1/analytics.grpc.pb.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "tools/kamctl/client.h"
 
 // Query, QueryPages and Mutate for any service's generated stub: the stub type comes from
-// the method pointer (&AccountStub::GetAccount, &ComplaintStub::GetComplaint, ...), so
-// command code reads the same for every service.
+// the method pointer (&AccountStub::GetAccount, &ComplaintStub::GetComplaint,
+// &AnalyticsStub::AnalyzeAbc, ...), so command code reads the same for every service.
 namespace kam::kamctl {
 
 using AccountStub = kam::accounts::v1::AccountService::Stub;
 using ComplaintStub = kam::complaints::v1::ComplaintService::Stub;
+using AnalyticsStub = kam::analytics::v1::AnalyticsService::Stub;
 
 template <typename Stub, typename Request, typename Response>
 using StubMethod = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
 template <typename Request, typename Response>
 using AccountMethod = StubMethod<AccountStub, Request, Response>;
+template <typename Request, typename Response>
+using AnalyticsMethod = StubMethod<AnalyticsStub, Request, Response>;
 
 inline std::unique_ptr<AccountStub> NewAccountStub(const Options& options) {
   return std::make_unique<AccountStub>(Connect(options));

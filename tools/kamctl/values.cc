@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace kam::kamctl {
 namespace {
@@ -121,6 +122,31 @@ std::string FormatBasisPoints(int32_t basis_points) {
                       hundredths, "%");
 }
 
+absl::StatusOr<int32_t> ParsePercent(std::string_view text) {
+  const size_t point = text.find('.');
+  const std::string_view whole = text.substr(0, point);
+  const std::string_view fraction =
+      point == std::string_view::npos ? std::string_view() : text.substr(point + 1);
+  if (whole.empty() || whole.size() > 3 || !AllDigits(whole) || !AllDigits(fraction) ||
+      (point != std::string_view::npos && fraction.empty()) || fraction.size() > 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Quoted(text), " is not a percentage such as 75 or 72.5 (at most 2 decimals)"));
+  }
+  int32_t percent = 0, hundredths = 0;
+  (void)absl::SimpleAtoi(std::string(whole), &percent);  // 1 to 3 digits
+  if (!fraction.empty()) {
+    (void)absl::SimpleAtoi(std::string(fraction), &hundredths);  // 1 or 2 digits
+    if (fraction.size() == 1) hundredths *= 10;
+  }
+  const int32_t basis_points = percent * 100 + hundredths;
+  if (basis_points > 10000) {
+    return absl::InvalidArgumentError(absl::StrCat(Quoted(text), " is more than 100 percent"));
+  }
+  return basis_points;
+}
+
+std::string FormatShare(double fraction) { return absl::StrFormat("%.1f%%", fraction * 100); }
+
 std::string IdText(int64_t id) { return id == 0 ? "" : std::to_string(id); }
 
 CLI::Validator MoneyValidator() {
@@ -133,6 +159,13 @@ CLI::Validator MoneyValidator() {
 CLI::Validator TimeValidator() {
   return FromParser("TIME", [](const std::string& text) -> std::string {
     auto parsed = ParseTime(text);
+    return parsed.ok() ? "" : std::string(parsed.status().message());
+  });
+}
+
+CLI::Validator PercentValidator() {
+  return FromParser("PERCENT", [](const std::string& text) -> std::string {
+    auto parsed = ParsePercent(text);
     return parsed.ok() ? "" : std::string(parsed.status().message());
   });
 }

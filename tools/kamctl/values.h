@@ -37,12 +37,19 @@ std::string FormatDay(const google::protobuf::Timestamp& time);
 // 8750 basis points -> "87.50%".
 std::string FormatBasisPoints(int32_t basis_points);
 
+// A percentage "75" or "72.5" (at most two decimals, 0 to 100) -> basis points (7500, 7250).
+absl::StatusOr<int32_t> ParsePercent(std::string_view text);
+
+// A fraction as a percentage with one decimal: 0.7834 -> "78.3%".
+std::string FormatShare(double fraction);
+
 // The id as text, or empty for 0 (none), which tables show as "-".
 std::string IdText(int64_t id);
 
 // CLI11 checks that accept what the parsers above accept, with their messages.
 CLI::Validator MoneyValidator();
 CLI::Validator TimeValidator();
+CLI::Validator PercentValidator();
 // An integer >= 0 that fits in `bits` (32 or 64) bits.
 CLI::Validator NonNegativeInteger(int bits);
 
