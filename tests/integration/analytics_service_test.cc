@@ -460,7 +460,7 @@ TEST_F(AnalyticsServiceTest, ThresholdsWeightsAndReviewParametersAreChecked) {
   v1::AnalyzeAbcResponse classed;
   const grpc::Status thresholds = Abc(kDirector, abc, &classed);
   if (Provisional(thresholds)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
-  ExpectInvalid(thresholds, "thresholds.", "a above b");
+  ExpectInvalid(thresholds, "thresholds.b_share_bp", "a above b");
 
   v1::ScoreAccountsRequest score;
   score.set_period("2026-07");
