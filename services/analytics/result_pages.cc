@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "services/common/identity.h"
 #include "services/common/status.h"
 
@@ -40,9 +42,18 @@ bool IsCount(const nlohmann::json& value) {
   return value.is_number_integer() && value.get<int64_t>() >= 0;
 }
 
-std::string CacheKey(const std::string& digest, const ResultVersion& version) {
-  return absl::StrCat(digest, "@", version.accounts_sequence, ".", version.complaints_sequence, ".",
-                      version.inputs_revision);
+std::string CacheKey(const std::string& digest, const ResultCursor& cursor) {
+  const ResultVersion& v = cursor.version;
+  return absl::StrCat(digest, "@", v.accounts_sequence, ".", v.complaints_sequence, ".",
+                      v.inputs_revision, "#", cursor.result_id);
+}
+
+bool IsResultId(const nlohmann::json& value) {
+  if (!value.is_string() || value.get<std::string>().size() != 16) return false;
+  for (char c : value.get<std::string>()) {
+    if (!absl::ascii_isxdigit(c)) return false;
+  }
+  return true;
 }
 
 absl::Status FactsChanged() {
@@ -60,6 +71,7 @@ std::string EncodeResultToken(const ResultCursor& cursor, std::string_view diges
   token["q"] = DigestPrefix(digest);
   token["v"] =
       nlohmann::json::array({v.accounts_sequence, v.complaints_sequence, v.inputs_revision});
+  token["r"] = cursor.result_id;
   token["o"] = cursor.offset;
   return Base64UrlEncode(token.dump());
 }
@@ -71,7 +83,7 @@ absl::StatusOr<std::optional<ResultCursor>> DecodeResultToken(std::string_view t
   if (!parsed.ok()) return parsed.status();
   const nlohmann::json& j = *parsed;
   if (!j.contains("v") || !j["v"].is_array() || j["v"].size() != 3 || !j.contains("o") ||
-      !IsCount(j["o"])) {
+      !IsCount(j["o"]) || !j.contains("r") || !IsResultId(j["r"])) {
     return NotOurs();
   }
   for (const nlohmann::json& part : j["v"]) {
@@ -79,6 +91,7 @@ absl::StatusOr<std::optional<ResultCursor>> DecodeResultToken(std::string_view t
   }
   ResultCursor cursor;
   cursor.version = {j["v"][0].get<int64_t>(), j["v"][1].get<int64_t>(), j["v"][2].get<int64_t>()};
+  cursor.result_id = j["r"].get<std::string>();
   cursor.offset = j["o"].get<int64_t>();
   return std::optional<ResultCursor>(cursor);
 }
@@ -163,18 +176,17 @@ v1::FactsVersion FactsOf(const ResultVersion& version) {
 absl::StatusOr<ResultPager::Served> ResultPager::Page(const std::string& digest, int page_size,
                                                       std::string_view page_token, absl::Time now,
                                                       const Compute& compute) {
-  absl::StatusOr<std::optional<ResultCursor>> cursor = DecodeResultToken(page_token, digest);
-  if (!cursor.ok()) return cursor.status();
+  absl::StatusOr<std::optional<ResultCursor>> token = DecodeResultToken(page_token, digest);
+  if (!token.ok()) return token.status();
   Served served;
-  ResultVersion version;
-  int64_t offset = 0;
-  if (*cursor) {
-    version = (*cursor)->version;
-    offset = (*cursor)->offset;
-    served.result = cache_.Find(CacheKey(digest, version), now);
+  ResultCursor cursor;
+  if (*token) {
+    cursor = **token;
+    const std::string key = CacheKey(digest, cursor);
+    served.result = cache_.Find(key, now);
     if (served.result == nullptr) {
       absl::StatusOr<std::shared_ptr<const StoredResult>> again =
-          Recompute(digest, version, now, compute);
+          Recompute(key, cursor.version, now, compute);
       if (!again.ok()) return again.status();
       served.result = *std::move(again);
     }
@@ -183,26 +195,28 @@ absl::StatusOr<ResultPager::Served> ResultPager::Page(const std::string& digest,
     // on a recomputation, never as a silently different result under the same version.
     absl::StatusOr<ResultVersion> current = version_();
     if (!current.ok()) return current.status();
-    version = *current;
-    absl::StatusOr<StoredResult> computed = compute(version);
+    cursor.version = *current;
+    cursor.result_id = NewResultId();
+    absl::StatusOr<StoredResult> computed = compute(cursor.version);
     if (!computed.ok()) return computed.status();
     served.result = std::make_shared<const StoredResult>(*std::move(computed));
-    cache_.Put(CacheKey(digest, version), served.result, now);
+    cache_.Put(CacheKey(digest, cursor), served.result, now);
   }
-  absl::StatusOr<PageSlice> slice = SlicePage(served.result->row_count(), offset, page_size);
+  absl::StatusOr<PageSlice> slice = SlicePage(served.result->row_count(), cursor.offset, page_size);
   if (!slice.ok()) return slice.status();
   served.slice = *slice;
   if (slice->more) {
-    served.next_page_token = EncodeResultToken({version, static_cast<int64_t>(slice->end)}, digest);
+    cursor.offset = static_cast<int64_t>(slice->end);
+    served.next_page_token = EncodeResultToken(cursor, digest);
   }
   return served;
 }
 
 // The result of a later page that is no longer held: computed again, which gives the first
-// page's result only if the version is still the first page's, before and after.
+// page's result only if the version is still the first page's, before and after (versions
+// only grow, so the first page was then computed at exactly that version too).
 absl::StatusOr<std::shared_ptr<const StoredResult>> ResultPager::Recompute(
-    const std::string& digest, const ResultVersion& version, absl::Time now,
-    const Compute& compute) {
+    const std::string& key, const ResultVersion& version, absl::Time now, const Compute& compute) {
   absl::StatusOr<ResultVersion> before = version_();
   if (!before.ok()) return before.status();
   if (*before != version) return FactsChanged();
@@ -212,8 +226,13 @@ absl::StatusOr<std::shared_ptr<const StoredResult>> ResultPager::Recompute(
   if (!after.ok()) return after.status();
   if (*after != version) return FactsChanged();
   auto result = std::make_shared<const StoredResult>(*std::move(computed));
-  cache_.Put(CacheKey(digest, version), result, now);
+  cache_.Put(key, result, now);
   return result;
+}
+
+std::string ResultPager::NewResultId() {
+  std::lock_guard<std::mutex> lock(random_mutex_);
+  return absl::StrFormat("%016x", random_());
 }
 
 // ---- review tokens ----

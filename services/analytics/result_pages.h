@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +20,11 @@
 // analysis; later pages come from that same result").
 //
 // The first page computes the analysis and keeps it, serialized, in a small in-process cache
-// (LRU, a TTL since last use, caps on entries, rows and bytes) under the request's digest
-// and the version of the facts it was computed from. Its page token carries that digest,
-// version and the offset of the next row. A later page is served from the cache; when the
+// (LRU, a TTL since last use, caps on entries, rows and bytes) under the request's digest,
+// the version of the facts read before it was computed and a random result id (each first
+// page owns its entry: two first pages at one version may still differ when the facts moved
+// during one of them). Its page token carries that digest, version, result id and the offset
+// of the next row. A later page is served from the cache; when the
 // result is no longer held it is computed again, which is only the same result if nothing
 // changed since: otherwise FAILED_PRECONDITION, start again from the first page. Summary
 // fields (everything but `rows`) are the same on every page.
@@ -46,6 +49,7 @@ struct ResultVersion {
 // Where a later page of a result starts.
 struct ResultCursor {
   ResultVersion version;
+  std::string result_id;  // which first page's result (16 hex characters)
   int64_t offset = 0;
 };
 
@@ -127,7 +131,7 @@ class ResultPager {
 
   // `version` reads the current version of the facts and inputs.
   ResultPager(ResultCache::Limits limits, VersionSource version)
-      : cache_(limits), version_(std::move(version)) {}
+      : cache_(limits), version_(std::move(version)), random_(std::random_device()()) {}
 
   // One page of `response_type`'s whole result: `compute` runs the analysis for the first
   // page, and for a later page whose result is no longer held (FAILED_PRECONDITION when the
@@ -148,13 +152,16 @@ class ResultPager {
   };
   absl::StatusOr<Served> Page(const std::string& digest, int page_size, std::string_view page_token,
                               absl::Time now, const Compute& compute);
-  absl::StatusOr<std::shared_ptr<const StoredResult>> Recompute(const std::string& digest,
+  absl::StatusOr<std::shared_ptr<const StoredResult>> Recompute(const std::string& key,
                                                                 const ResultVersion& version,
                                                                 absl::Time now,
                                                                 const Compute& compute);
+  std::string NewResultId();
 
   ResultCache cache_;
   VersionSource version_;
+  std::mutex random_mutex_;
+  std::mt19937_64 random_;
 };
 
 // The facts part of a version, for responses.

@@ -31,12 +31,13 @@ std::shared_ptr<const StoredResult> ResultOfRows(size_t rows) {
 // ---- tokens ----
 
 TEST(ResultTokenTest, RoundTripsVersionAndOffset) {
-  const ResultCursor cursor{{41, 7, 3}, 100};
+  const ResultCursor cursor{{41, 7, 3}, "00ff00ff00ff00ff", 100};
   absl::StatusOr<std::optional<ResultCursor>> back =
       DecodeResultToken(EncodeResultToken(cursor, kDigest), kDigest);
   ASSERT_TRUE(back.ok()) << back.status();
   ASSERT_TRUE(back->has_value());
   EXPECT_EQ((*back)->version, (ResultVersion{41, 7, 3}));
+  EXPECT_EQ((*back)->result_id, "00ff00ff00ff00ff");
   EXPECT_EQ((*back)->offset, 100);
 }
 
@@ -47,13 +48,22 @@ TEST(ResultTokenTest, EmptyIsTheFirstPage) {
 }
 
 TEST(ResultTokenTest, RefusesGarbledTamperedAndForeignTokens) {
-  const std::string token = EncodeResultToken({{1, 2, 3}, 50}, kDigest);
+  const std::string token = EncodeResultToken({{1, 2, 3}, "0123456789abcdef", 50}, kDigest);
   std::string flipped = token;
   flipped[token.size() / 2] = flipped[token.size() / 2] == 'A' ? 'B' : 'A';
-  const std::string negative = Base64UrlEncode(
-      nlohmann::json({{"q", kDigest.substr(0, 16)}, {"v", {1, 2, 3}}, {"o", -50}}).dump());
-  const std::string short_version = Base64UrlEncode(
-      nlohmann::json({{"q", kDigest.substr(0, 16)}, {"v", {1, 2}}, {"o", 50}}).dump());
+  // Tokens this service could have issued but for one field.
+  const auto crafted = [](nlohmann::json v, nlohmann::json r, nlohmann::json o) {
+    nlohmann::json token = nlohmann::json::object();
+    token["q"] = kDigest.substr(0, 16);
+    token["v"] = std::move(v);
+    token["r"] = std::move(r);
+    token["o"] = std::move(o);
+    return Base64UrlEncode(token.dump());
+  };
+  const std::string negative = crafted({1, 2, 3}, "0123456789abcdef", -50);
+  const std::string short_version = crafted({1, 2}, "0123456789abcdef", 50);
+  const std::string bad_id = crafted({1, 2, 3}, "0123-not-hex-xyz", 50);
+  const std::string no_id = crafted({1, 2, 3}, nullptr, 50);
   for (const std::string& bad : {std::string("not-a-token"), std::string("%%%"), flipped, negative,
                                  short_version, std::string(600, 'A')}) {
     absl::StatusOr<std::optional<ResultCursor>> back = DecodeResultToken(bad, kDigest);
@@ -230,6 +240,28 @@ TEST_F(ResultPagerTest, AMissRecomputesWhenNothingChangedAndRefusesWhenSomething
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(refused.message(), HasSubstr("first page"));
   EXPECT_EQ(computed_, 2);  // refused before computing
+}
+
+// Two first pages of one request at one version are different results when the facts moved
+// while one of them was computed: each caller's later pages come from their own.
+TEST_F(ResultPagerTest, EachFirstPageOwnsItsResult) {
+  ResultPager pager = MakePager({});
+  v1::AnalyzeAbcResponse a_first;
+  ASSERT_TRUE(Page(pager, "", 4, &a_first).ok());
+  rows_ = 9;  // e.g. committed after the version was read, before the analysis read
+  v1::AnalyzeAbcResponse b_first;
+  ASSERT_TRUE(Page(pager, "", 4, &b_first).ok());
+  EXPECT_EQ(b_first.customers(), 9);
+  v1::AnalyzeAbcResponse a_second;
+  ASSERT_TRUE(Page(pager, a_first.next_page_token(), 4, &a_second).ok());
+  EXPECT_EQ(a_second.customers(), 7);
+  EXPECT_EQ(a_second.rows_size(), 3);  // 7 - 4
+  EXPECT_TRUE(a_second.next_page_token().empty());
+  v1::AnalyzeAbcResponse b_second;
+  ASSERT_TRUE(Page(pager, b_first.next_page_token(), 4, &b_second).ok());
+  EXPECT_EQ(b_second.rows_size(), 4);  // 9 - 4, 4 at a time
+  EXPECT_FALSE(b_second.next_page_token().empty());
+  EXPECT_EQ(computed_, 2);
 }
 
 TEST_F(ResultPagerTest, RefusesATokenOfAnotherRequest) {
