@@ -8,7 +8,10 @@
 
 // Analytics' own inputs, which no event stream carries: inventory snapshots (turnover) and
 // account targets (expected share, wallet estimate, industry influence). Each Put is one
-// transaction, idempotent by request_id, with one audit row per stored item.
+// transaction, idempotent by request_id, with one audit row and outbox event per stored item
+// (resource "inventory_snapshot" with the product code as id, the month in the before/after
+// JSON; resource "account_target" with id "<account_id>/<year>"). Rows are written by
+// multi-row upserts in chunks, never one round trip per row.
 namespace kam::analytics {
 
 struct InventoryRow {
@@ -33,6 +36,11 @@ class InputsStore {
   // Rows already validated. Returns how many were stored (replacing earlier values).
   absl::StatusOr<int> PutInventory(const Mutation& m, const std::vector<InventoryRow>& rows);
   absl::StatusOr<int> PutTargets(const Mutation& m, const std::vector<TargetRow>& rows);
+
+  // The count of changes analytics itself has recorded (inputs and tier reviews: the events
+  // of its outbox, counted under the outbox lock, so in commit order). It moves whenever an
+  // analysis could give another answer for the same stream positions.
+  absl::StatusOr<int64_t> Revision();
 
  private:
   DbPool& pool_;

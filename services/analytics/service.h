@@ -4,14 +4,15 @@
 #include "services/analytics/inputs_store.h"
 #include "services/analytics/kpi_analysis.h"
 #include "services/analytics/projection.h"
+#include "services/analytics/result_pages.h"
 #include "services/analytics/sales_analysis.h"
 #include "services/analytics/score.h"
 #include "services/analytics/tier_review.h"
 #include "services/common/call_handler.h"
 
-// AnalyticsService at the gRPC edge: validation, access (account managers see their own
-// accounts only), paging of whole results, and the calls into the analyses
-// (analytics_service.cc).
+// AnalyticsService at the gRPC edge: validation and access (service_checks.h: account
+// managers see their own accounts only), paging of whole results (result_pages.h), and the
+// calls into the analyses (analytics_service.cc).
 namespace kam::analytics {
 
 struct ServiceParts {
@@ -25,8 +26,9 @@ struct ServiceParts {
 
 class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService {
  public:
-  AnalyticsServiceImpl(ServiceParts parts, CallHandler* handler)
-      : parts_(parts), handler_(*handler) {}
+  // `paging` bounds the results kept for later pages (tests make it small).
+  AnalyticsServiceImpl(ServiceParts parts, CallHandler* handler,
+                       ResultCache::Limits paging = ResultCache::Limits());
 
   grpc::ServerUnaryReactor* PutInventorySnapshots(
       grpc::CallbackServerContext* context, const v1::PutInventorySnapshotsRequest* request,
@@ -78,8 +80,24 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
                                                 v1::GetManagerScorecardResponse* response) override;
 
  private:
+  // The version results are paged under: the projection's stream positions and the inputs'
+  // revision.
+  absl::StatusOr<ResultVersion> CurrentVersion();
+  // One page of a paged analysis; the request's digest binds its fields (but the paging
+  // ones) with the effective filter of `scope`.
+  template <typename Request, typename Response>
+  absl::Status ServePaged(const CallContext& call, std::string_view method, const Request& request,
+                          const Scope& scope,
+                          const std::function<absl::StatusOr<Response>()>& compute,
+                          Response* response);
+  // A whole (unpaged) result with `facts` filled in.
+  template <typename Response>
+  absl::Status ServeWhole(const std::function<absl::StatusOr<Response>()>& compute,
+                          Response* response);
+
   ServiceParts parts_;
   CallHandler& handler_;
+  ResultPager pager_;
 };
 
 }  // namespace kam::analytics
