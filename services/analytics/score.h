@@ -13,7 +13,8 @@
 //    (accounts with a lower value + (accounts with an equal value - 1) / 2) / (n - 1), 1 for a
 //    set of one; so one outsized customer does not flatten everyone else;
 //  - quality loss (valid complaints in the period): the same rank, inverted (fewer is
-//    better);
+//    better; the account of a set of one gets 1 here too);
+//  - unit price is revenue / quantity (0 without quantity), ranked like the others;
 //  - collection rate (paid / revenue, capped at 1; 0 without revenue), industry influence
 //    (0-100, / 100) and credit (AAA 1.0, AA 0.85, A 0.7, BBB 0.55, BB 0.4, B 0.25, C 0.1,
 //    none 0): absolute.
@@ -45,6 +46,11 @@ struct FactorInputs {
 std::vector<v1::ScoreRow> ScoreAll(const std::vector<FactorInputs>& inputs,
                                    const v1::ScoreWeights& weights);
 
+// Only the scores, in the order of `inputs` (pure; the same numbers as ScoreAll, without the
+// breakdowns that a review of a million accounts does not need).
+std::vector<double> Scores(const std::vector<FactorInputs>& inputs,
+                           const v1::ScoreWeights& weights);
+
 class Scorer {
  public:
   Scorer(DbPool& pool, const AnalyticsConfig& config) : pool_(pool), config_(config) {}
@@ -52,6 +58,9 @@ class Scorer {
   // Reads FactorInputs for every account in scope and scores them; `weights` checked.
   absl::StatusOr<v1::ScoreAccountsResponse> Score(const Scope& scope,
                                                   const v1::ScoreWeights& weights);
+
+  // The FactorInputs of every account in scope, by account id: one set-based query.
+  absl::StatusOr<std::vector<FactorInputs>> ReadInputs(const Scope& scope);
 
  private:
   DbPool& pool_;
