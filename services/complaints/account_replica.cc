@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "services/common/proto_support.h"
 #include "services/complaints/complaint_records.h"
 
 namespace kam::complaints {
@@ -99,12 +100,14 @@ void RetargetComplaints(DbConnection& db, const SlaPolicy& policy, const av1::Ev
     std::unique_ptr<sql::ResultSet> rows(open.executeQuery());
     while (rows->next()) complaints.push_back(ReadComplaint(*rows));
   }
-  const absl::Time now = absl::Now();
-  const Mutation m{kReplicaActor, event.event_id(), "", "", now, ""};
+  // Clocks move as of the tier change, not as of whenever the replica catches up with it.
+  const absl::Time changed_at =
+      event.has_occur_time() ? FromTimestamp(event.occur_time()) : absl::Now();
+  const Mutation m{kReplicaActor, event.event_id(), "", "", absl::Now(), ""};
   for (Complaint& complaint : complaints) {
     const Complaint before = complaint;
     const std::optional<Transition> transition =
-        RetargetClocks(policy, event.account().tier(), kReplicaActor, now, complaint);
+        RetargetClocks(policy, event.account().tier(), kReplicaActor, changed_at, complaint);
     if (!transition) continue;
     UpdateComplaintRow(db, complaint);
     RecordTransition(db, m, before, complaint, *transition, std::nullopt);

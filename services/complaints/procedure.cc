@@ -416,7 +416,9 @@ std::optional<Transition> RetargetClocks(const SlaPolicy& policy, int tier,
   bool running = false;
   for (auto [clock, budget] : {std::pair{&complaint.judgment, target.judge},
                                std::pair{&complaint.resolution_clock, target.resolve}}) {
-    if (clock->met_at) continue;
+    // A met clock keeps its figures; a deadline already passed keeps its breach (a longer
+    // budget must not turn a breach back into "on track").
+    if (clock->met_at || clock->breached || clock->deadline.due_at <= at) continue;
     clock->deadline = policy.Rebudget(clock->deadline, clock->budget, budget, at);
     clock->budget = budget;
     running = true;

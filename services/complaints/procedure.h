@@ -196,10 +196,11 @@ absl::Time QueueDue(const Complaint& complaint);
 // policy's budgets for (tier, severity).
 void StartClocks(const SlaPolicy& policy, absl::Time now, Complaint& complaint);
 
-// The account's tier changed to `tier` (1..4, 0 none) while the complaint is open: the
-// clocks not yet met take the new tier's budgets, keeping the business time already used
-// (SlaPolicy::Rebudget; paused clocks as of the pause), and account_tier follows. Alerts
-// already fired stay fired. Returns the transition to record ("sla_retargeted"), or
+// The account's tier changed to `tier` (1..4, 0 none) at `now` while the complaint is open:
+// the clocks still running take the new tier's budgets, keeping the business time already
+// used (SlaPolicy::Rebudget; paused clocks as of the pause), and account_tier follows. A
+// met clock, or one already past its deadline, keeps its figures (a breach stays a
+// breach); alerts already fired stay fired. Returns the transition to record ("sla_retargeted"), or
 // nullopt when nothing changes (a final complaint, the same tier, or no running clock).
 std::optional<Transition> RetargetClocks(const SlaPolicy& policy, int tier,
                                          const std::string& actor, absl::Time now,

@@ -228,6 +228,12 @@ TEST(ProcedureTest, ATierChangeRetargetsTheClocksStillRunning) {
   EXPECT_EQ(c.judgment.budget, absl::Hours(1));
   EXPECT_EQ(c.version, version + 1);
 
+  // Past its deadline (breached) when demoted to C: the breach stands, the budget too.
+  Complaint late = Recorded();
+  RetargetClocks(Policy(), 3, "system:accounts", kT0 + absl::Hours(12), late);
+  EXPECT_EQ(late.resolution_clock.deadline.due_at, kT0 + absl::Hours(10));
+  EXPECT_EQ(late.resolution_clock.budget, absl::Hours(10));
+
   // The same tier again, or a closed complaint: nothing to do.
   EXPECT_FALSE(RetargetClocks(Policy(), 1, "system:accounts", kT0 + absl::Hours(3), c));
   Complaint closed = InState(State::kClosed);
