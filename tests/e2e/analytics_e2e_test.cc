@@ -186,11 +186,18 @@ TEST_F(AnalyticsE2eTest, ALargeOrderMovesACustomerFromCToAAndItsOpenComplaintFol
       absl::Seconds(20)))
       << FetchComplaint(taken.complaint().id()).DebugString();
 
-  // Re-running the unchanged review changes nothing.
+  // Re-running the unchanged review changes nothing: no tier, no account, no complaint.
+  const std::string complaint_etag = FetchComplaint(taken.complaint().id()).etag();
   const av1::TierReview again = Review(NewRequestId());
   EXPECT_EQ(again.promotions(), 0);
   EXPECT_EQ(again.demotions(), 0);
   EXPECT_EQ(again.pending(), 0);
+  EXPECT_TRUE(ChangesOf(again.id()).empty());
+  v1::Account after;
+  ASSERT_THAT(Get(Director(), small, &after), GrpcOk());
+  EXPECT_EQ(after.etag(), account.etag());
+  absl::SleepFor(absl::Milliseconds(500));  // anything the re-run set off would reach complaints
+  EXPECT_EQ(FetchComplaint(taken.complaint().id()).etag(), complaint_etag);
 }
 
 }  // namespace
