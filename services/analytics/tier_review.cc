@@ -213,6 +213,20 @@ std::vector<v1::AbcClass> AbcClasses(const std::vector<FactorInputs>& inputs,
   return classes;
 }
 
+// ProposeTier's decision without its explanation: a review decides a million of these and
+// explains only the changes.
+av1::Tier ProposedTier(v1::AbcClass abc_class, int64_t revenue, double score,
+                       const v1::TierReviewParameters& parameters) {
+  const av1::Tier base = revenue > 0 ? BaseTier(abc_class) : av1::TIER_D;
+  if (score >= parameters.promote_at()) {
+    return base == av1::TIER_A ? base : static_cast<av1::Tier>(base - 1);
+  }
+  if (score < parameters.demote_below()) {
+    return base == av1::TIER_D ? base : static_cast<av1::Tier>(base + 1);
+  }
+  return base;
+}
+
 absl::Status Prefixed(const absl::Status& status) {
   if (status.code() != absl::StatusCode::kInvalidArgument) return status;
   return absl::InvalidArgumentError(absl::StrCat("parameters.", status.message()));
@@ -343,35 +357,28 @@ class GrpcTierWriter : public TierWriter {
 TierProposal ProposeTier(v1::AbcClass abc_class, int64_t revenue, double score,
                          const v1::TierReviewParameters& parameters) {
   TierProposal proposal;
-  av1::Tier base = av1::TIER_D;
-  std::string reason = "no revenue in the period (base tier D)";
-  if (revenue > 0) {
-    base = BaseTier(abc_class);
-    reason = absl::StrCat("ABC class ", ClassLetter(abc_class));
-  }
-  proposal.tier = base;
-  if (score >= parameters.promote_at()) {
-    const std::string why = Comparison(score, ">=", "promote_at", parameters.promote_at());
-    if (base == av1::TIER_A) {
-      proposal.reason = absl::StrCat(reason, ", ", why, ": already the top tier, A");
-    } else {
-      proposal.tier = static_cast<av1::Tier>(base - 1);
-      proposal.reason =
-          absl::StrCat(reason, ", ", why, ": promoted one tier to ", TierLetter(proposal.tier));
-    }
-  } else if (score < parameters.demote_below()) {
-    const std::string why = Comparison(score, "<", "demote_below", parameters.demote_below());
-    if (base == av1::TIER_D) {
-      proposal.reason = absl::StrCat(reason, ", ", why, ": already the lowest tier, D");
-    } else {
-      proposal.tier = static_cast<av1::Tier>(base + 1);
-      proposal.reason =
-          absl::StrCat(reason, ", ", why, ": demoted one tier to ", TierLetter(proposal.tier));
-    }
+  proposal.tier = ProposedTier(abc_class, revenue, score, parameters);
+  const av1::Tier base = revenue > 0 ? BaseTier(abc_class) : av1::TIER_D;
+  const std::string basis = revenue > 0 ? absl::StrCat("ABC class ", ClassLetter(abc_class))
+                                        : "no revenue in the period (base tier D)";
+  const double promote_at = parameters.promote_at();
+  const double demote_below = parameters.demote_below();
+  if (score >= promote_at) {
+    const std::string why = Comparison(score, ">=", "promote_at", promote_at);
+    proposal.reason =
+        base == av1::TIER_A
+            ? absl::StrCat(basis, ", ", why, ": already the top tier, A")
+            : absl::StrCat(basis, ", ", why, ": promoted one tier to ", TierLetter(proposal.tier));
+  } else if (score < demote_below) {
+    const std::string why = Comparison(score, "<", "demote_below", demote_below);
+    proposal.reason =
+        base == av1::TIER_D
+            ? absl::StrCat(basis, ", ", why, ": already the lowest tier, D")
+            : absl::StrCat(basis, ", ", why, ": demoted one tier to ", TierLetter(proposal.tier));
   } else {
-    proposal.reason = absl::StrFormat(
-        "%s, score %.2f between demote_below %.2f and promote_at %.2f: tier %s", reason, score,
-        parameters.demote_below(), parameters.promote_at(), TierLetter(base));
+    proposal.reason =
+        absl::StrFormat("%s, score %.2f between demote_below %.2f and promote_at %.2f: tier %s",
+                        basis, score, demote_below, promote_at, TierLetter(base));
   }
   return proposal;
 }
@@ -480,12 +487,12 @@ absl::StatusOr<TierReviews::Proposal> TierReviews::Propose(
   for (size_t i : IndexesById(*inputs)) {
     const FactorInputs& in = (*inputs)[i];
     ++proposal.reviewed;
-    const TierProposal proposed = ProposeTier(classes[i], in.revenue, scores[i], parameters);
     const av1::Tier old_tier = in.account.tier();
-    if (proposed.tier == old_tier) continue;
+    if (ProposedTier(classes[i], in.revenue, scores[i], parameters) == old_tier) continue;
+    TierProposal proposed = ProposeTier(classes[i], in.revenue, scores[i], parameters);
     ++(IsPromotion(old_tier, proposed.tier) ? proposal.promotions : proposal.demotions);
-    proposal.changes.push_back(
-        {in.account.id(), old_tier, proposed.tier, classes[i], scores[i], proposed.reason});
+    proposal.changes.push_back({in.account.id(), old_tier, proposed.tier, classes[i], scores[i],
+                                std::move(proposed.reason)});
   }
   return proposal;
 }
