@@ -531,6 +531,36 @@ absl::StatusOr<bool> TierReviews::Recorded(const std::string& review_id) {
   return found;
 }
 
+void TierReviews::RecordReview(DbConnection& db, const Mutation& m, const std::string& review_id,
+                               const v1::TierReviewParameters& parameters, bool dry_run,
+                               const Proposal& proposal) {
+  const int32_t changed = static_cast<int32_t>(proposal.changes.size());
+  const int32_t unchanged = proposal.reviewed - changed;
+  // Applying starts once this commits: until every change is applied the review is partial.
+  const v1::ReviewState state = dry_run       ? v1::REVIEW_STATE_DRY_RUN
+                                : changed > 0 ? v1::REVIEW_STATE_PARTIAL
+                                              : v1::REVIEW_STATE_APPLIED;
+  const int64_t pending = dry_run ? 0 : changed;
+  const std::string parameters_json = ParametersJson(parameters);
+  static const std::string* const kInsertReview = new std::string(InsertReviewSql());
+  sql::PreparedStatement& insert = db.Prepare(*kInsertReview);
+  BindAll(insert,
+          {review_id, m.actor, m.now, parameters_json, Enum(state), int64_t{proposal.reviewed},
+           int64_t{proposal.promotions}, int64_t{proposal.demotions}, int64_t{unchanged}, pending,
+           proposal.facts.accounts_sequence(), proposal.facts.complaints_sequence()});
+  insert.executeUpdate();
+  InsertChanges(db, review_id, proposal.changes);
+  // The changes themselves are in tier_review_changes (a million would not fit an audit row).
+  const nlohmann::json after = {{"review_id", review_id},
+                                {"parameters", nlohmann::json::parse(parameters_json)},
+                                {"dry_run", dry_run},
+                                {"accounts_reviewed", proposal.reviewed},
+                                {"promotions", proposal.promotions},
+                                {"demotions", proposal.demotions},
+                                {"unchanged", unchanged}};
+  Record(db, m, "tier_review", "run", review_id, nullptr, after);
+}
+
 absl::StatusOr<v1::TierReview> TierReviews::Run(const Mutation& m,
                                                 const v1::TierReviewParameters& parameters,
                                                 bool dry_run) {
@@ -555,29 +585,7 @@ absl::StatusOr<v1::TierReview> TierReviews::Run(const Mutation& m,
         // A review row is committed with its idempotency key, so this cannot happen.
         if (!proposal) return absl::InternalError("tier review recorded without its key");
         fresh = true;
-        const Proposal& p = *proposal;
-        const int32_t changed = static_cast<int32_t>(p.changes.size());
-        const v1::ReviewState state = dry_run       ? v1::REVIEW_STATE_DRY_RUN
-                                      : changed > 0 ? v1::REVIEW_STATE_PARTIAL
-                                                    : v1::REVIEW_STATE_APPLIED;
-        const int64_t pending = dry_run ? 0 : changed;
-        static const std::string* const kInsertReview = new std::string(InsertReviewSql());
-        sql::PreparedStatement& insert = db.Prepare(*kInsertReview);
-        BindAll(insert, {review_id, m.actor, m.now, ParametersJson(parameters), Enum(state),
-                         int64_t{p.reviewed}, int64_t{p.promotions}, int64_t{p.demotions},
-                         int64_t{p.reviewed - changed}, pending, p.facts.accounts_sequence(),
-                         p.facts.complaints_sequence()});
-        insert.executeUpdate();
-        InsertChanges(db, review_id, p.changes);
-        const nlohmann::json after = {
-            {"review_id", review_id},
-            {"parameters", nlohmann::json::parse(ParametersJson(parameters))},
-            {"dry_run", dry_run},
-            {"accounts_reviewed", p.reviewed},
-            {"promotions", p.promotions},
-            {"demotions", p.demotions},
-            {"unchanged", p.reviewed - changed}};
-        Record(db, m, "tier_review", "run", review_id, nullptr, after);
+        RecordReview(db, m, review_id, parameters, dry_run, *proposal);
         return review_id;
       });
   if (!id.ok()) return id.status();

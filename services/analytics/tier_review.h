@@ -106,6 +106,10 @@ class TierReviews {
 
   absl::StatusOr<Proposal> Propose(const v1::TierReviewParameters& parameters);
   absl::StatusOr<bool> Recorded(const std::string& review_id);
+  // The review row, its changes and the audit row, in the caller's transaction.
+  static void RecordReview(DbConnection& db, const Mutation& m, const std::string& review_id,
+                           const v1::TierReviewParameters& parameters, bool dry_run,
+                           const Proposal& proposal);
   absl::Status CheckSameRequest(const v1::TierReview& review,
                                 const v1::TierReviewParameters& parameters, bool dry_run);
   // Applies the review's pending changes slice by slice, storing each slice's outcome, then
