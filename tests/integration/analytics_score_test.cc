@@ -1,6 +1,8 @@
 // The key-account score and the tier review against a private MariaDB with the analytics
 // migrations: facts seeded by SQL, the score checked against a hand calculation, and reviews
 // recorded, applied through a fake AccountService.SetTier, retried and paged.
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -19,6 +21,7 @@
 #include "services/analytics/score.h"
 #include "services/analytics/tier_review.h"
 #include "services/common/idempotency.h"
+#include "services/common/identity.h"
 #include "services/common/proto_support.h"
 #include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
@@ -522,6 +525,77 @@ TEST_F(TierReviewTest, ReviewsAndChangesArePaged) {
 
   EXPECT_EQ(reviews_->Get("tr-unknown").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(reviews_->ListChanges("tr-unknown", 2, 0).status().code(), absl::StatusCode::kNotFound);
+}
+
+// ---- The AccountService client ----
+
+// AccountService.SetTier that records what arrives and answers with `reply`.
+class FakeAccounts final : public av1::AccountService::Service {
+ public:
+  grpc::Status SetTier(grpc::ServerContext* context, const av1::SetTierRequest* request,
+                       av1::SetTierResponse* /*response*/) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    received = *request;
+    const auto& metadata = context->client_metadata();
+    auto header = [&](const char* name) {
+      auto found = metadata.find(name);
+      return found == metadata.end() ? std::string()
+                                     : std::string(found->second.data(), found->second.size());
+    };
+    identity = {header(kIdentityHeader), header(kIdentitySignatureHeader)};
+    deadline = absl::FromChrono(context->deadline());
+    return reply;
+  }
+
+  std::mutex mutex;
+  grpc::Status reply;
+  av1::SetTierRequest received;
+  SignedIdentity identity;
+  absl::Time deadline;
+};
+
+TEST(GrpcTierWriterTest, CallsSetTierAsTheSignedAnalyticsSystemIdentity) {
+  FakeAccounts accounts;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&accounts);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  const std::string key = "test-identity-key";
+  std::unique_ptr<TierWriter> writer = MakeGrpcTierWriter(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()),
+      key);
+
+  const absl::Time before = absl::Now();
+  ASSERT_TRUE(Ok(writer->SetTier(42, av1::TIER_A, "ABC class A", "tr-1", "tr-1/42")));
+  {
+    std::lock_guard<std::mutex> lock(accounts.mutex);
+    EXPECT_EQ(accounts.received.account_id(), 42);
+    EXPECT_EQ(accounts.received.tier(), av1::TIER_A);
+    EXPECT_EQ(accounts.received.reason(), "ABC class A");
+    EXPECT_EQ(accounts.received.review_id(), "tr-1");
+    EXPECT_EQ(accounts.received.request_id(), "tr-1/42");
+    absl::StatusOr<Principal> caller = VerifyIdentity(
+        accounts.identity, "/kam.accounts.v1.AccountService/SetTier", key, absl::Now());
+    ASSERT_TRUE(Ok(caller));
+    EXPECT_EQ(caller->subject, "analytics");
+    EXPECT_THAT(caller->roles, ElementsAre("system"));
+    // Bound to SetTier: useless against any other method.
+    EXPECT_FALSE(VerifyIdentity(accounts.identity, "/kam.accounts.v1.AccountService/GetAccount",
+                                key, absl::Now())
+                     .ok());
+    EXPECT_GT(accounts.deadline, before + absl::Seconds(9));
+    EXPECT_LE(accounts.deadline, absl::Now() + absl::Seconds(10));
+    accounts.reply = grpc::Status(grpc::StatusCode::NOT_FOUND, "account 42 not found");
+  }
+  absl::Status refused = writer->SetTier(42, av1::TIER_A, "ABC class A", "tr-1", "tr-1/42");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(refused.message(), "account 42 not found");
+
+  server->Shutdown();
+  absl::Status unreachable = writer->SetTier(42, av1::TIER_A, "ABC class A", "tr-1", "tr-1/42");
+  EXPECT_EQ(unreachable.code(), absl::StatusCode::kUnavailable);
 }
 
 // The scale target (PERFORMANCE.md): a million accounts with three months of rollups each.
