@@ -64,7 +64,10 @@ std::unique_ptr<TierWriter> MakeGrpcTierWriter(const std::shared_ptr<grpc::Chann
 
 class TierReviews {
  public:
-  // `registry` may be null (tests); it gets kam_tier_review_last_run_timestamp_seconds and
+  // `sales` is not needed any more: the review classes the revenue it reads for the scores
+  // with the ABC rule itself (ClassifyAbc), one read of the facts instead of two. It stays
+  // in the signature for the wiring. `registry` may be null (tests); it gets
+  // kam_tier_review_last_run_timestamp_seconds and
   // kam_tier_review_changes_total{direction="promotion"|"demotion"} (changes applied).
   TierReviews(DbPool& pool, SalesAnalyses& sales, Scorer& scorer, Projection& projection,
               TierWriter& writer, prometheus::Registry* registry = nullptr);
@@ -103,6 +106,10 @@ class TierReviews {
 
   absl::StatusOr<Proposal> Propose(const v1::TierReviewParameters& parameters);
   absl::StatusOr<bool> Recorded(const std::string& review_id);
+  // The review row, its changes and the audit row, in the caller's transaction.
+  static void RecordReview(DbConnection& db, const Mutation& m, const std::string& review_id,
+                           const v1::TierReviewParameters& parameters, bool dry_run,
+                           const Proposal& proposal);
   absl::Status CheckSameRequest(const v1::TierReview& review,
                                 const v1::TierReviewParameters& parameters, bool dry_run);
   // Applies the review's pending changes slice by slice, storing each slice's outcome, then
@@ -117,7 +124,6 @@ class TierReviews {
   absl::Status FinishReview(const std::string& review_id);
 
   DbPool& pool_;
-  SalesAnalyses& sales_;
   Scorer& scorer_;
   Projection& projection_;
   TierWriter& writer_;
