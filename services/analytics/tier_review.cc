@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
 #include "services/common/identity.h"
+#include "services/common/log.h"
 #include "services/common/proto_support.h"
 #include "services/common/status.h"
 
@@ -42,8 +43,6 @@ constexpr int kApplyConcurrency = 8;
 constexpr int64_t kApplySlice = 2000;
 // Rows per multi-row statement, at most; see ForEachBatch.
 constexpr size_t kMaxBatch = 512;
-// tier_review_changes.error is VARCHAR(500).
-constexpr size_t kMaxErrorBytes = 480;
 
 constexpr char kReviewColumns[] =
     "review_id, run_by, run_time, parameters_json, state, accounts_reviewed, promotions, "
@@ -152,12 +151,33 @@ bool IsUnreachable(const absl::Status& status) {
          status.code() == absl::StatusCode::kDeadlineExceeded;
 }
 
+// What a client sees of a failed SetTier, in the RunTierReview status and in
+// tier_review_changes.error: fixed text, never the transport's message (addresses, "Connection
+// refused") nor accounts' own wording; the detail goes to the log (LogSetTierFailures).
+constexpr char kUnreachableText[] =
+    "accounts service unavailable; run the review again with the same request_id";
+
 std::string ErrorText(const absl::Status& status) {
-  std::string text = absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
-  if (text.size() <= kMaxErrorBytes) return text;
-  size_t end = kMaxErrorBytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // UTF-8
-  return text.substr(0, end);
+  if (IsUnreachable(status)) return kUnreachableText;
+  return absl::StrCat("accounts refused the tier: ", absl::StatusCodeToString(status.code()));
+}
+
+// One log line per distinct failure of a slice (not per account: a dead accounts service
+// fails a whole slice the same way), with how many accounts and the first of them.
+void LogSetTierFailures(const std::string& review_id, const std::vector<int64_t>& accounts,
+                        const std::vector<absl::Status>& results) {
+  std::map<std::string, std::pair<int64_t, int64_t>> seen;  // detail -> (count, first account)
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok()) continue;
+    auto [it, inserted] = seen.try_emplace(results[i].ToString(), 0, accounts[i]);
+    ++it->second.first;
+  }
+  for (const auto& [detail, count_first] : seen) {
+    LogWarn("tier review: SetTier failed", {{"review_id", review_id},
+                                            {"error", detail},
+                                            {"accounts", count_first.first},
+                                            {"first_account_id", count_first.second}});
+  }
 }
 
 // The review id of (actor, request_id): a retry finds its review without computing it again.
@@ -623,9 +643,8 @@ absl::Status TierReviews::ApplyPending(const std::string& review_id) {
   }
   if (absl::Status finished = FinishReview(review_id); !finished.ok()) return finished;
   if (unreachable.ok()) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat(
-      "the accounts service cannot be reached (", unreachable.message(), "): tier review ",
-      review_id, " is recorded as partial; run it again with the same request_id to finish"));
+  return absl::UnavailableError(
+      absl::StrCat(kUnreachableText, " (tier review ", review_id, " is recorded as partial)"));
 }
 
 std::vector<absl::Status> TierReviews::ApplySlice(const std::string& review_id,
@@ -678,6 +697,10 @@ absl::Status TierReviews::StoreOutcome(const std::string& review_id,
       by_error[ErrorText(results[i])].push_back(slice[i].account_id);
     }
   }
+  std::vector<int64_t> accounts;
+  accounts.reserve(slice.size());
+  for (const PendingChange& change : slice) accounts.push_back(change.account_id);
+  LogSetTierFailures(review_id, accounts, results);
   absl::Status status = InTransaction(pool_, "store tier changes", [&](DbConnection& db) {
     UpdateIn(db, kMarkAppliedHead, {review_id}, applied);
     for (const auto& [tier, ids] : by_tier) UpdateIn(db, kSetAccountTierHead, {Enum(tier)}, ids);
