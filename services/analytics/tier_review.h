@@ -112,8 +112,11 @@ class TierReviews {
   // and gives the changes not tried that status.
   std::vector<absl::Status> ApplySlice(const std::string& review_id,
                                        const std::vector<PendingChange>& slice);
+  // Marks the applied changes (and sets analytics' copy of their tiers), stores the failed
+  // ones' errors and marks `superseded` as such.
   absl::Status StoreOutcome(const std::string& review_id, const std::vector<PendingChange>& slice,
-                            const std::vector<absl::Status>& results);
+                            const std::vector<absl::Status>& results,
+                            const std::vector<int64_t>& superseded);
   absl::Status FinishReview(const std::string& review_id);
 
   DbPool& pool_;

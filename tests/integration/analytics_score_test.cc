@@ -471,6 +471,37 @@ TEST_F(TierReviewTest, AChangeAccountsRefusesStaysPendingWithItsError) {
   EXPECT_EQ(TierOf(3), "1");
 }
 
+TEST_F(TierReviewTest, ARetryOfAnOldPartialReviewLeavesATierChangedSinceAlone) {
+  SeedFiveAccounts();
+  // Review 1 demotes account 3 from A to B, but accounts refuses it for now.
+  writer_.Refuse(3, absl::FailedPreconditionError("account 3 is locked"));
+  absl::StatusOr<v1::TierReview> partial = Run("review-1");
+  ASSERT_TRUE(Ok(partial));
+  ASSERT_EQ(partial->state(), v1::REVIEW_STATE_PARTIAL);
+  ASSERT_EQ(partial->pending(), 1);
+  // Then a manager moves account 3 to D (the accounts stream brings it to analytics).
+  Exec("UPDATE accounts SET tier = 4 WHERE account_id = 3");
+  writer_.Heal();
+  const size_t calls_before = writer_.calls().size();  // 1, 3 (refused) and 5
+
+  absl::StatusOr<v1::TierReview> retried = Run("review-1");
+  ASSERT_TRUE(Ok(retried));
+  // No SetTier for 3: B would undo the newer D.
+  EXPECT_EQ(writer_.calls().size(), calls_before);
+  EXPECT_EQ(TierOf(3), "4");
+  // Not applied, not pending: the review is done.
+  EXPECT_EQ(retried->state(), v1::REVIEW_STATE_APPLIED);
+  EXPECT_EQ(retried->pending(), 0);
+  const std::vector<v1::TierChange> changes = Changes(retried->id());
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[1].account().id(), 3);
+  EXPECT_FALSE(changes[1].applied());
+  EXPECT_EQ(changes[1].error(), "superseded: the account's tier changed since the review");
+  // A further retry changes nothing either.
+  ASSERT_TRUE(Ok(Run("review-1")));
+  EXPECT_EQ(writer_.calls().size(), calls_before);
+}
+
 TEST_F(TierReviewTest, ADryRunRecordsTheProposalAndAppliesNothing) {
   SeedFiveAccounts();
   absl::StatusOr<v1::TierReview> review = Run("dry-1", /*dry_run=*/true);
