@@ -614,7 +614,7 @@ absl::StatusOr<v1::TierReview> TierReviews::Run(const Mutation& m,
     }
   }
   if (review->state() != v1::REVIEW_STATE_PARTIAL) return review;
-  if (absl::Status applied = ApplyPending(*id); !applied.ok()) return applied;
+  if (absl::Status applied = ApplyPending(m, *id); !applied.ok()) return applied;
   return Get(*id);
 }
 
@@ -629,7 +629,7 @@ absl::Status TierReviews::CheckSameRequest(const v1::TierReview& review,
   return absl::OkStatus();
 }
 
-absl::Status TierReviews::ApplyPending(const std::string& review_id) {
+absl::Status TierReviews::ApplyPending(const Mutation& m, const std::string& review_id) {
   int64_t after = 0;
   absl::Status unreachable;
   while (unreachable.ok()) {
@@ -662,7 +662,8 @@ absl::Status TierReviews::ApplyPending(const std::string& review_id) {
                                }),
                 slice.end());
     const std::vector<absl::Status> results = ApplySlice(review_id, slice);
-    if (absl::Status stored = StoreOutcome(review_id, slice, results, superseded); !stored.ok()) {
+    if (absl::Status stored = StoreOutcome(m, review_id, slice, results, superseded);
+        !stored.ok()) {
       return stored;
     }
     for (const absl::Status& result : results) {
@@ -719,7 +720,7 @@ std::vector<absl::Status> TierReviews::ApplySlice(const std::string& review_id,
   return out;
 }
 
-absl::Status TierReviews::StoreOutcome(const std::string& review_id,
+absl::Status TierReviews::StoreOutcome(const Mutation& m, const std::string& review_id,
                                        const std::vector<PendingChange>& slice,
                                        const std::vector<absl::Status>& results,
                                        const std::vector<int64_t>& superseded) {
@@ -745,6 +746,14 @@ absl::Status TierReviews::StoreOutcome(const std::string& review_id,
     for (const auto& [tier, ids] : by_tier) UpdateIn(db, kSetAccountTierHead, {Enum(tier)}, ids);
     for (const auto& [error, ids] : by_error) UpdateIn(db, kSetErrorHead, {error, review_id}, ids);
     UpdateIn(db, kSetErrorHead, {std::string(kSupersededText), review_id}, superseded);
+    // Tiers changed: the audit row and the outbox event move the facts' version, so no cached
+    // analysis result is served with the old tiers.
+    sql::PreparedStatement& count = db.Prepare(kCountPending);
+    BindAll(count, {review_id, std::string(kSupersededText)});
+    std::unique_ptr<sql::ResultSet> row(count.executeQuery());
+    row->next();
+    const nlohmann::json after = {{"applied", applied.size()}, {"pending", row->getInt64(1)}};
+    Record(db, m, "tier_review", "applied", review_id, nullptr, after);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -13,6 +13,7 @@
 #include "embedded_migrations.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/analytics/inputs_store.h"
 #include "services/analytics/projection.h"
 #include "services/analytics/sales_analysis.h"
 #include "services/analytics/score.h"
@@ -362,11 +363,25 @@ TEST_F(TierReviewTest, AReviewRecordsWhoWhenParametersAndChangesAndAppliesOnlyCh
   EXPECT_EQ(TierOf(3), "2");
   EXPECT_EQ(TierOf(5), "4");
   EXPECT_EQ(TierOf(6), "4");
-  // The audit trail has who and what.
-  EXPECT_EQ(One(absl::StrCat("SELECT CONCAT(actor, ' ', action) FROM audit_log "
+  // The audit trail has who and what: the run, then the applied slice (3 applied, 0 left).
+  EXPECT_EQ(One(absl::StrCat("SELECT CONCAT(actor, ' ', action, ' ', after_json) FROM audit_log "
                              "WHERE resource_id = '",
-                             review->id(), "'")),
-            "dir-zhao tier_review.run");
+                             review->id(), "' AND action = 'tier_review.applied'")),
+            "dir-zhao tier_review.applied {\"applied\":3,\"pending\":0}");
+  EXPECT_EQ(One(absl::StrCat("SELECT COUNT(*) FROM audit_log WHERE resource_id = '", review->id(),
+                             "' AND action = 'tier_review.run'")),
+            "1");
+}
+
+TEST_F(TierReviewTest, AnApplyingReviewMovesTheInputsRevision) {
+  SeedFiveAccounts();
+  InputsStore inputs(*pool_);
+  ASSERT_TRUE(Ok(Run("dry-1", /*dry_run=*/true)));
+  const int64_t before = inputs.Revision().value();
+  ASSERT_TRUE(Ok(Run("review-1")));
+  // The run's event and the applied slice's event: tiers changed, cached results are stale.
+  EXPECT_EQ(inputs.Revision().value(), before + 2);
+  EXPECT_EQ(One("SELECT COUNT(*) FROM outbox WHERE event_type = 'tier_review.applied'"), "1");
 }
 
 TEST_F(TierReviewTest, ReRunningAnUnchangedReviewCallsSetTierZeroTimes) {
