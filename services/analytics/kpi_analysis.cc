@@ -99,7 +99,9 @@ const std::string& AtRiskSql() {
   static const std::string sql = absl::StrCat(
       "SELECT ", kAccountRefColumns, ", a.create_time, act.last_order_time FROM accounts a",
       " LEFT JOIN account_activity act ON act.account_id = a.account_id",
-      " WHERE a.tier = ? AND (act.account_id IS NULL OR act.last_order_time < ?) AND ",
+      // Never ordered: counted from the creation, so an account created after the cutoff is
+      // not at risk yet.
+      " WHERE a.tier = ? AND COALESCE(act.last_order_time, a.create_time) < ? AND ",
       kAccountCondition);
   return sql;
 }
@@ -213,7 +215,8 @@ void ReadAtRisk(DbConnection& db, const Scope& scope, absl::TimeZone zone, int a
                 RetentionFacts& facts) {
   const int last_month = scope.period.last_month;
   // At risk: the last order's month is at_risk_months or more before the period's last
-  // month, i.e. the last order came before the start of the month after that one.
+  // month, i.e. the last order came before the start of the month after that one. An account
+  // that never ordered counts from its creation the same way.
   const absl::Time before = MonthStart(AddMonths(last_month, 1 - at_risk_months), zone);
   ForEachRow(
       db, AtRiskSql(), Params({static_cast<int64_t>(kTierA), before}, scope.filter),

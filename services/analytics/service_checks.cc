@@ -106,7 +106,7 @@ absl::StatusOr<TargetRow> CheckTarget(const std::string& field, const v1::Accoun
 // ---- roles ----
 
 absl::Status RequireAnalyst(const Principal& caller) {
-  return RequireRole(caller, {"director", "analyst", "account_manager", "admin", "system"},
+  return RequireRole(caller, {"director", "analyst", "account_manager", "admin"},
                      "analyses are for directors, analysts, account managers and admins");
 }
 
@@ -131,7 +131,7 @@ absl::Status RequireReviewReader(const Principal& caller) {
 }
 
 bool SeesEveryAccount(const Principal& caller) {
-  return caller.HasAnyRole({"director", "analyst", "admin", "system"});
+  return caller.HasAnyRole({"director", "analyst", "admin"});
 }
 
 absl::Status NotYourAccount(int64_t account_id) {

@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
 #include "services/common/identity.h"
+#include "services/common/log.h"
 #include "services/common/proto_support.h"
 #include "services/common/status.h"
 
@@ -42,8 +43,6 @@ constexpr int kApplyConcurrency = 8;
 constexpr int64_t kApplySlice = 5000;
 // Rows per multi-row statement, at most; see ForEachBatch.
 constexpr size_t kMaxBatch = 512;
-// tier_review_changes.error is VARCHAR(500).
-constexpr size_t kMaxErrorBytes = 480;
 
 constexpr char kReviewColumns[] =
     "review_id, run_by, run_time, parameters_json, state, accounts_reviewed, promotions, "
@@ -53,21 +52,26 @@ constexpr char kInsertChangesHead[] =
     "INSERT INTO tier_review_changes (review_id, account_id, old_tier, new_tier, abc_class, "
     "score, reason, applied, error) VALUES ";
 constexpr char kInsertChangeRow[] = "(?, ?, ?, ?, ?, ?, ?, 0, '')";
+// A change is pending while not applied and not superseded (see kSupersededText). The
+// account's current tier comes along, so that a stale change is not applied.
 constexpr char kPendingSlice[] =
-    "SELECT account_id, old_tier, new_tier, reason FROM tier_review_changes"
-    " WHERE review_id = ? AND applied = 0 AND account_id > ? ORDER BY account_id LIMIT ?";
+    "SELECT c.account_id AS account_id, c.old_tier, c.new_tier, c.reason,"
+    " a.tier AS current_tier FROM tier_review_changes c"
+    " LEFT JOIN accounts a ON a.account_id = c.account_id"
+    " WHERE c.review_id = ? AND c.applied = 0 AND c.error <> ? AND c.account_id > ?"
+    " ORDER BY c.account_id LIMIT ?";
 constexpr char kMarkAppliedHead[] =
     "UPDATE tier_review_changes SET applied = 1, error = '' WHERE review_id = ? AND account_id IN ";
 constexpr char kSetErrorHead[] =
     "UPDATE tier_review_changes SET error = ? WHERE review_id = ? AND account_id IN ";
 constexpr char kSetErrorAfter[] =
     "UPDATE tier_review_changes SET error = ? WHERE review_id = ? AND applied = 0"
-    " AND account_id > ?";
+    " AND error <> ? AND account_id > ?";
 // Analytics' own copy, so that a review run at once after sees the new tiers; the accounts
 // stream brings the same tiers back later.
 constexpr char kSetAccountTierHead[] = "UPDATE accounts SET tier = ? WHERE account_id IN ";
 constexpr char kCountPending[] =
-    "SELECT COUNT(*) FROM tier_review_changes WHERE review_id = ? AND applied = 0";
+    "SELECT COUNT(*) FROM tier_review_changes WHERE review_id = ? AND applied = 0 AND error <> ?";
 constexpr char kSetOutcome[] =
     "UPDATE tier_reviews SET pending = ?, state = ? WHERE review_id = ? AND state <> ?";
 constexpr char kListChanges[] =
@@ -152,12 +156,37 @@ bool IsUnreachable(const absl::Status& status) {
          status.code() == absl::StatusCode::kDeadlineExceeded;
 }
 
+// What a client sees of a failed SetTier, in the RunTierReview status and in
+// tier_review_changes.error: fixed text, never the transport's message (addresses, "Connection
+// refused") nor accounts' own wording; the detail goes to the log (LogSetTierFailures).
+// A change left unapplied for good: a newer change (another review, a manager) moved the
+// account off the tier the review started from, and re-applying the old proposal would undo it.
+// Such a change is not pending.
+constexpr char kSupersededText[] = "superseded: the account's tier changed since the review";
+constexpr char kUnreachableText[] =
+    "accounts service unavailable; run the review again with the same request_id";
+
 std::string ErrorText(const absl::Status& status) {
-  std::string text = absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
-  if (text.size() <= kMaxErrorBytes) return text;
-  size_t end = kMaxErrorBytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // UTF-8
-  return text.substr(0, end);
+  if (IsUnreachable(status)) return kUnreachableText;
+  return absl::StrCat("accounts refused the tier: ", absl::StatusCodeToString(status.code()));
+}
+
+// One log line per distinct failure of a slice (not per account: a dead accounts service
+// fails a whole slice the same way), with how many accounts and the first of them.
+void LogSetTierFailures(const std::string& review_id, const std::vector<int64_t>& accounts,
+                        const std::vector<absl::Status>& results) {
+  std::map<std::string, std::pair<int64_t, int64_t>> seen;  // detail -> (count, first account)
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok()) continue;
+    auto [it, inserted] = seen.try_emplace(results[i].ToString(), 0, accounts[i]);
+    ++it->second.first;
+  }
+  for (const auto& [detail, count_first] : seen) {
+    LogWarn("tier review: SetTier failed", {{"review_id", review_id},
+                                            {"error", detail},
+                                            {"accounts", count_first.first},
+                                            {"first_account_id", count_first.second}});
+  }
 }
 
 // The review id of (actor, request_id): a retry finds its review without computing it again.
@@ -433,7 +462,22 @@ struct TierReviews::PendingChange {
   av1::Tier old_tier = av1::TIER_UNSPECIFIED;
   av1::Tier new_tier = av1::TIER_UNSPECIFIED;
   std::string reason;
+  // The tier in analytics' `accounts` now; none when the account is not there (accounts
+  // decides then).
+  std::optional<int> current_tier;
 };
+
+namespace {
+
+// Stale when the account is on neither side of the change any more: re-applying would undo
+// a newer change. On the new tier already (accounts applied it, the answer was lost and the
+// stream brought it back) the change is repeated with its request id: accounts answers it
+// as done, and it is recorded as applied.
+bool Superseded(av1::Tier old_tier, av1::Tier new_tier, std::optional<int> current_tier) {
+  return current_tier && *current_tier != old_tier && *current_tier != new_tier;
+}
+
+}  // namespace
 
 // What a review found, before it is recorded.
 struct TierReviews::Proposal {
@@ -600,7 +644,7 @@ absl::StatusOr<v1::TierReview> TierReviews::Run(const Mutation& m,
     }
   }
   if (review->state() != v1::REVIEW_STATE_PARTIAL) return review;
-  if (absl::Status applied = ApplyPending(*id); !applied.ok()) return applied;
+  if (absl::Status applied = ApplyPending(m, *id); !applied.ok()) return applied;
   return Get(*id);
 }
 
@@ -615,7 +659,7 @@ absl::Status TierReviews::CheckSameRequest(const v1::TierReview& review,
   return absl::OkStatus();
 }
 
-absl::Status TierReviews::ApplyPending(const std::string& review_id) {
+absl::Status TierReviews::ApplyPending(const Mutation& m, const std::string& review_id) {
   int64_t after = 0;
   absl::Status unreachable;
   while (unreachable.ok()) {
@@ -623,20 +667,35 @@ absl::Status TierReviews::ApplyPending(const std::string& review_id) {
     absl::Status read = WithConnection(pool_, "read pending tier changes", [&](DbConnection& db) {
       slice.clear();
       sql::PreparedStatement& select = db.Prepare(kPendingSlice);
-      BindAll(select, {review_id, after, kApplySlice});
+      BindAll(select, {review_id, std::string(kSupersededText), after, kApplySlice});
       std::unique_ptr<sql::ResultSet> row(select.executeQuery());
       while (row->next()) {
+        const auto current = row->isNull("current_tier")
+                                 ? std::nullopt
+                                 : std::optional<int>(row->getInt("current_tier"));
         slice.push_back(
             {row->getInt64("account_id"), static_cast<av1::Tier>(row->getInt("old_tier")),
-             static_cast<av1::Tier>(row->getInt("new_tier")), row->getString("reason")});
+             static_cast<av1::Tier>(row->getInt("new_tier")), row->getString("reason"), current});
       }
       return absl::OkStatus();
     });
     if (!read.ok()) return read;
     if (slice.empty()) break;
-    const std::vector<absl::Status> results = ApplySlice(review_id, slice);
-    if (absl::Status stored = StoreOutcome(review_id, slice, results); !stored.ok()) return stored;
     after = slice.back().account_id;
+    std::vector<int64_t> superseded;
+    slice.erase(std::remove_if(slice.begin(), slice.end(),
+                               [&](const PendingChange& c) {
+                                 if (!Superseded(c.old_tier, c.new_tier, c.current_tier))
+                                   return false;
+                                 superseded.push_back(c.account_id);
+                                 return true;
+                               }),
+                slice.end());
+    const std::vector<absl::Status> results = ApplySlice(review_id, slice);
+    if (absl::Status stored = StoreOutcome(m, review_id, slice, results, superseded);
+        !stored.ok()) {
+      return stored;
+    }
     for (const absl::Status& result : results) {
       if (IsUnreachable(result)) unreachable = result;
     }
@@ -645,7 +704,7 @@ absl::Status TierReviews::ApplyPending(const std::string& review_id) {
     // The changes after the last slice were not tried: they wait for the same reason.
     absl::Status marked = InTransaction(pool_, "mark tier changes", [&](DbConnection& db) {
       sql::PreparedStatement& update = db.Prepare(kSetErrorAfter);
-      BindAll(update, {ErrorText(unreachable), review_id, after});
+      BindAll(update, {ErrorText(unreachable), review_id, std::string(kSupersededText), after});
       update.executeUpdate();
       return absl::OkStatus();
     });
@@ -653,9 +712,8 @@ absl::Status TierReviews::ApplyPending(const std::string& review_id) {
   }
   if (absl::Status finished = FinishReview(review_id); !finished.ok()) return finished;
   if (unreachable.ok()) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat(
-      "the accounts service cannot be reached (", unreachable.message(), "): tier review ",
-      review_id, " is recorded as partial; run it again with the same request_id to finish"));
+  return absl::UnavailableError(
+      absl::StrCat(kUnreachableText, " (tier review ", review_id, " is recorded as partial)"));
 }
 
 std::vector<absl::Status> TierReviews::ApplySlice(const std::string& review_id,
@@ -692,9 +750,10 @@ std::vector<absl::Status> TierReviews::ApplySlice(const std::string& review_id,
   return out;
 }
 
-absl::Status TierReviews::StoreOutcome(const std::string& review_id,
+absl::Status TierReviews::StoreOutcome(const Mutation& m, const std::string& review_id,
                                        const std::vector<PendingChange>& slice,
-                                       const std::vector<absl::Status>& results) {
+                                       const std::vector<absl::Status>& results,
+                                       const std::vector<int64_t>& superseded) {
   std::vector<int64_t> applied;
   std::map<av1::Tier, std::vector<int64_t>> by_tier;
   std::map<std::string, std::vector<int64_t>> by_error;
@@ -708,10 +767,23 @@ absl::Status TierReviews::StoreOutcome(const std::string& review_id,
       by_error[ErrorText(results[i])].push_back(slice[i].account_id);
     }
   }
+  std::vector<int64_t> accounts;
+  accounts.reserve(slice.size());
+  for (const PendingChange& change : slice) accounts.push_back(change.account_id);
+  LogSetTierFailures(review_id, accounts, results);
   absl::Status status = InTransaction(pool_, "store tier changes", [&](DbConnection& db) {
     UpdateIn(db, kMarkAppliedHead, {review_id}, applied);
     for (const auto& [tier, ids] : by_tier) UpdateIn(db, kSetAccountTierHead, {Enum(tier)}, ids);
     for (const auto& [error, ids] : by_error) UpdateIn(db, kSetErrorHead, {error, review_id}, ids);
+    UpdateIn(db, kSetErrorHead, {std::string(kSupersededText), review_id}, superseded);
+    // Tiers changed: the audit row and the outbox event move the facts' version, so no cached
+    // analysis result is served with the old tiers.
+    sql::PreparedStatement& count = db.Prepare(kCountPending);
+    BindAll(count, {review_id, std::string(kSupersededText)});
+    std::unique_ptr<sql::ResultSet> row(count.executeQuery());
+    row->next();
+    const nlohmann::json after = {{"applied", applied.size()}, {"pending", row->getInt64(1)}};
+    Record(db, m, "tier_review", "applied", review_id, nullptr, after);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -725,7 +797,7 @@ absl::Status TierReviews::StoreOutcome(const std::string& review_id,
 absl::Status TierReviews::FinishReview(const std::string& review_id) {
   return InTransaction(pool_, "finish tier review", [&](DbConnection& db) {
     sql::PreparedStatement& count = db.Prepare(kCountPending);
-    BindAll(count, {review_id});
+    BindAll(count, {review_id, std::string(kSupersededText)});
     std::unique_ptr<sql::ResultSet> row(count.executeQuery());
     row->next();
     const int64_t pending = row->getInt64(1);

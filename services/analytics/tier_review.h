@@ -114,13 +114,19 @@ class TierReviews {
                                 const v1::TierReviewParameters& parameters, bool dry_run);
   // Applies the review's pending changes slice by slice, storing each slice's outcome, then
   // the review's pending count and state.
-  absl::Status ApplyPending(const std::string& review_id);
+  absl::Status ApplyPending(const Mutation& m, const std::string& review_id);
   // SetTier for every change of `slice`, several in flight; stops at the first UNAVAILABLE
   // and gives the changes not tried that status.
   std::vector<absl::Status> ApplySlice(const std::string& review_id,
                                        const std::vector<PendingChange>& slice);
-  absl::Status StoreOutcome(const std::string& review_id, const std::vector<PendingChange>& slice,
-                            const std::vector<absl::Status>& results);
+  // Marks the applied changes (and sets analytics' copy of their tiers), stores the failed
+  // ones' errors and marks `superseded` as such.
+  // One audit row + outbox event per slice ("tier_review.applied", by `m`), in the same
+  // transaction.
+  absl::Status StoreOutcome(const Mutation& m, const std::string& review_id,
+                            const std::vector<PendingChange>& slice,
+                            const std::vector<absl::Status>& results,
+                            const std::vector<int64_t>& superseded);
   absl::Status FinishReview(const std::string& review_id);
 
   DbPool& pool_;

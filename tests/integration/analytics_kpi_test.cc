@@ -392,6 +392,39 @@ TEST_F(AnalyticsKpiTest, AtRiskListsTierAAccountsLongWithoutOrdersOldestFirst) {
   EXPECT_THAT(Ids(one->at_risk()), ElementsAre(5, 4, 10, 9));
 }
 
+TEST_F(AnalyticsKpiTest, ANeverOrderedAccountIsAtRiskOnlyAtRiskMonthsAfterItsCreation) {
+  // Three more tier A accounts that never ordered, created (local time) in August, on
+  // 30 June 23:30 and on 1 July 00:30 (30 June in UTC).
+  ASSERT_NO_FATAL_FAILURE(Exec(absl::StrCat(
+      "INSERT INTO accounts (account_id, name, nature, industry, region, scale, lifecycle_stage,"
+      " status, tier, owner_id, parent_id, credit_rating, archived, create_time,"
+      " source_sequence) VALUES"
+      " (11, 'Lambda', 1, 'Steel', 'East', 1, 1, 1, 1, 'mgr-li', 0, 0, 0, ",
+      Sql("2026-08-20 10:00"),
+      ", 1), (12, 'Mu', 1, 'Steel', 'East', 1, 1, 1, 1, 'mgr-li', 0, 0, 0, ",
+      Sql("2026-06-30 23:30"),
+      ", 1), (13, 'Nu', 1, 'Steel', 'East', 1, 1, 1, 1, 'mgr-li', 0, 0, 0, ",
+      Sql("2026-07-01 00:30"), ", 1);",
+      "INSERT INTO account_groups (group_id, account_id, depth) VALUES"
+      " (11, 11, 0), (12, 12, 0), (13, 13, 0);")));
+  absl::StatusOr<v1::AnalyzeRetentionResponse> r = kpis_->Retention(ScopeOf("2026-Q3"), 3);
+  ASSERT_TRUE(Ok(r));
+  // 3 months before September: created in June or before. 11: September - August = 1, not
+  // at risk (it has had no chance to order yet). 12: September - June = 3, at risk.
+  // 13: September - July = 2, not at risk. Never ordered first (5, 12 by id), then 4, 10.
+  ASSERT_THAT(Ids(r->at_risk()), ElementsAre(5, 12, 4, 10));
+  EXPECT_FALSE(r->at_risk(1).has_last_order_time());
+  EXPECT_EQ(r->at_risk(1).months_without_orders(), 3);
+  // With one month, 13 (July: 2 months) joins, 11 (August: 1 month) too; 12 stays.
+  absl::StatusOr<v1::AnalyzeRetentionResponse> one = kpis_->Retention(ScopeOf("2026-Q3"), 1);
+  ASSERT_TRUE(Ok(one));
+  EXPECT_THAT(Ids(one->at_risk()), ElementsAre(5, 11, 12, 13, 4, 10, 9));
+  // With four months, 12 (3 months) is not at risk either.
+  absl::StatusOr<v1::AnalyzeRetentionResponse> four = kpis_->Retention(ScopeOf("2026-Q3"), 4);
+  ASSERT_TRUE(Ok(four));
+  EXPECT_THAT(Ids(four->at_risk()), ElementsAre(5, 4));
+}
+
 TEST_F(AnalyticsKpiTest, RetentionFollowsTheFilter) {
   // West: 3, 4, 9, 10. Q3 customers 3, 9; Q2 customers 3, 4, 10, of which 3 came back.
   absl::StatusOr<v1::AnalyzeRetentionResponse> west =

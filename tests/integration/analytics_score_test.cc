@@ -16,6 +16,7 @@
 #include "embedded_migrations.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/analytics/inputs_store.h"
 #include "services/analytics/projection.h"
 #include "services/analytics/sales_analysis.h"
 #include "services/analytics/score.h"
@@ -32,6 +33,7 @@ namespace {
 using test_support::Ok;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 namespace av1 = kam::accounts::v1;
 
@@ -375,11 +377,25 @@ TEST_F(TierReviewTest, AReviewRecordsWhoWhenParametersAndChangesAndAppliesOnlyCh
   EXPECT_EQ(TierOf(3), "2");
   EXPECT_EQ(TierOf(5), "4");
   EXPECT_EQ(TierOf(6), "4");
-  // The audit trail has who and what.
-  EXPECT_EQ(One(absl::StrCat("SELECT CONCAT(actor, ' ', action) FROM audit_log "
+  // The audit trail has who and what: the run, then the applied slice (3 applied, 0 left).
+  EXPECT_EQ(One(absl::StrCat("SELECT CONCAT(actor, ' ', action, ' ', after_json) FROM audit_log "
                              "WHERE resource_id = '",
-                             review->id(), "'")),
-            "dir-zhao tier_review.run");
+                             review->id(), "' AND action = 'tier_review.applied'")),
+            "dir-zhao tier_review.applied {\"applied\":3,\"pending\":0}");
+  EXPECT_EQ(One(absl::StrCat("SELECT COUNT(*) FROM audit_log WHERE resource_id = '", review->id(),
+                             "' AND action = 'tier_review.run'")),
+            "1");
+}
+
+TEST_F(TierReviewTest, AnApplyingReviewMovesTheInputsRevision) {
+  SeedFiveAccounts();
+  InputsStore inputs(*pool_);
+  ASSERT_TRUE(Ok(Run("dry-1", /*dry_run=*/true)));
+  const int64_t before = inputs.Revision().value();
+  ASSERT_TRUE(Ok(Run("review-1")));
+  // The run's event and the applied slice's event: tiers changed, cached results are stale.
+  EXPECT_EQ(inputs.Revision().value(), before + 2);
+  EXPECT_EQ(One("SELECT COUNT(*) FROM outbox WHERE event_type = 'tier_review.applied'"), "1");
 }
 
 TEST_F(TierReviewTest, ReRunningAnUnchangedReviewCallsSetTierZeroTimes) {
@@ -420,10 +436,17 @@ TEST_F(TierReviewTest, ARetryReturnsTheSameReviewAndAnotherRequestUnderItsIdIsRe
 
 TEST_F(TierReviewTest, UnreachableAccountsLeaveThePartialReviewThatARetryFinishes) {
   SeedFiveAccounts();
-  writer_.FailAll(absl::UnavailableError("connection refused"));
+  // The transport's own words name an address: the client never sees them.
+  writer_.FailAll(absl::UnavailableError(
+      "accounts unreachable: failed to connect to all addresses; last error: UNKNOWN: "
+      "ipv4:10.1.2.3:7001: Connection refused"));
   absl::Status failed = Run("review-1").status();
   EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(failed.message()), HasSubstr("same request_id"));
+  EXPECT_THAT(std::string(failed.message()),
+              StartsWith("accounts service unavailable; run the review again with the same "
+                         "request_id"));
+  EXPECT_THAT(std::string(failed.message()), Not(HasSubstr("10.1.2.3")));
+  EXPECT_THAT(std::string(failed.message()), Not(HasSubstr("Connection refused")));
 
   absl::StatusOr<Page<v1::TierReview>> listed = reviews_->List(10, std::nullopt);
   ASSERT_TRUE(Ok(listed));
@@ -433,9 +456,14 @@ TEST_F(TierReviewTest, UnreachableAccountsLeaveThePartialReviewThatARetryFinishe
   EXPECT_EQ(partial.pending(), 3);
   for (const v1::TierChange& change : Changes(partial.id())) {
     EXPECT_FALSE(change.applied());
-    EXPECT_THAT(change.error(), HasSubstr("UNAVAILABLE")) << change.account().id();
+    EXPECT_EQ(change.error(),
+              "accounts service unavailable; run the review again with the same request_id")
+        << change.account().id();
   }
   EXPECT_EQ(TierOf(1), "3");  // not applied, not changed
+  EXPECT_EQ(One("SELECT COUNT(*) FROM tier_review_changes WHERE error LIKE '%10.1.2.3%' "
+                "OR error LIKE '%Connection refused%'"),
+            "0");
 
   writer_.Heal();
   absl::StatusOr<v1::TierReview> finished = Run("review-1");
@@ -466,9 +494,41 @@ TEST_F(TierReviewTest, AChangeAccountsRefusesStaysPendingWithItsError) {
   ASSERT_EQ(changes.size(), 3u);
   EXPECT_TRUE(changes[0].applied());
   EXPECT_FALSE(changes[1].applied());
-  EXPECT_EQ(changes[1].error(), "FAILED_PRECONDITION: account 3 is archived");
+  // The code only: accounts' own message stays in the log.
+  EXPECT_EQ(changes[1].error(), "accounts refused the tier: FAILED_PRECONDITION");
   EXPECT_TRUE(changes[2].applied());
   EXPECT_EQ(TierOf(3), "1");
+}
+
+TEST_F(TierReviewTest, ARetryOfAnOldPartialReviewLeavesATierChangedSinceAlone) {
+  SeedFiveAccounts();
+  // Review 1 demotes account 3 from A to B, but accounts refuses it for now.
+  writer_.Refuse(3, absl::FailedPreconditionError("account 3 is locked"));
+  absl::StatusOr<v1::TierReview> partial = Run("review-1");
+  ASSERT_TRUE(Ok(partial));
+  ASSERT_EQ(partial->state(), v1::REVIEW_STATE_PARTIAL);
+  ASSERT_EQ(partial->pending(), 1);
+  // Then a manager moves account 3 to D (the accounts stream brings it to analytics).
+  Exec("UPDATE accounts SET tier = 4 WHERE account_id = 3");
+  writer_.Heal();
+  const size_t calls_before = writer_.calls().size();  // 1, 3 (refused) and 5
+
+  absl::StatusOr<v1::TierReview> retried = Run("review-1");
+  ASSERT_TRUE(Ok(retried));
+  // No SetTier for 3: B would undo the newer D.
+  EXPECT_EQ(writer_.calls().size(), calls_before);
+  EXPECT_EQ(TierOf(3), "4");
+  // Not applied, not pending: the review is done.
+  EXPECT_EQ(retried->state(), v1::REVIEW_STATE_APPLIED);
+  EXPECT_EQ(retried->pending(), 0);
+  const std::vector<v1::TierChange> changes = Changes(retried->id());
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[1].account().id(), 3);
+  EXPECT_FALSE(changes[1].applied());
+  EXPECT_EQ(changes[1].error(), "superseded: the account's tier changed since the review");
+  // A further retry changes nothing either.
+  ASSERT_TRUE(Ok(Run("review-1")));
+  EXPECT_EQ(writer_.calls().size(), calls_before);
 }
 
 TEST_F(TierReviewTest, ADryRunRecordsTheProposalAndAppliesNothing) {

@@ -185,12 +185,6 @@ class AnalyticsServiceTest : public test_support::SchemaTest {
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
-  // Skips a test that needs an analysis still PROVISIONAL on this branch (a sibling
-  // engineer's part), so that it runs once that part is merged.
-  static bool Provisional(const grpc::Status& status) {
-    return status.error_code() == grpc::StatusCode::UNIMPLEMENTED;
-  }
-
   prometheus::Registry registry_;
   AcceptingTierWriter tier_writer_;
   std::unique_ptr<Projection> projection_;
@@ -230,8 +224,8 @@ TEST_F(AnalyticsServiceTest, EachMethodAdmitsTheRolesOfTheProtoAndRefusesTheOthe
     std::set<std::string> roles;
     std::function<grpc::Status(grpc::ClientContext*)> call;
   };
-  const std::set<std::string> analysts = {"director", "analyst", "account_manager", "admin",
-                                          "system"};
+  // Analyses, scores and KPIs: the proto and the gateway policy leave `system` out.
+  const std::set<std::string> analysts = {"director", "analyst", "account_manager", "admin"};
   const std::vector<Method> methods = {
       {"PutInventorySnapshots",
        {"system", "admin"},
@@ -459,7 +453,6 @@ TEST_F(AnalyticsServiceTest, ThresholdsWeightsAndReviewParametersAreChecked) {
   abc.mutable_thresholds()->set_b_share_bp(9500);
   v1::AnalyzeAbcResponse classed;
   const grpc::Status thresholds = Abc(kDirector, abc, &classed);
-  if (Provisional(thresholds)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
   ExpectInvalid(thresholds, "thresholds.b_share_bp", "a above b");
 
   v1::ScoreAccountsRequest score;
@@ -468,7 +461,6 @@ TEST_F(AnalyticsServiceTest, ThresholdsWeightsAndReviewParametersAreChecked) {
   v1::ScoreAccountsResponse scored;
   const grpc::Status weights =
       Call(&Stub::ScoreAccounts, "ScoreAccounts", kDirector, score, &scored);
-  if (Provisional(weights)) GTEST_SKIP() << "score.cc is still provisional";
   ExpectInvalid(weights, "weights", "weights summing to 0.5");
 
   v1::RunTierReviewRequest run;
@@ -735,7 +727,6 @@ TEST_F(AnalyticsServiceTest, AManagerMayNotNameAnotherOwner) {
 TEST_F(AnalyticsServiceTest, AManagerSeesOnlyTheirOwnAccounts) {
   v1::AnalyzeAbcResponse mine;
   const grpc::Status status = Abc(kLi, AbcRequest("2026-07", 50), &mine);
-  if (Provisional(status)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
   ASSERT_TRUE(status.ok()) << status.error_message();
   std::set<int64_t> ids;
   for (const v1::AbcRow& row : mine.rows()) ids.insert(row.account().id());
@@ -757,7 +748,6 @@ TEST_F(AnalyticsServiceTest, AManagerCannotTellAnotherOwnersAccountFromAMissingO
   request.set_account_id(4);  // mgr-ma's
   const grpc::Status theirs =
       Call(&Stub::AnalyzeProductMix, "AnalyzeProductMix", kLi, request, &response);
-  if (Provisional(theirs)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
   request.set_account_id(kUnknown);
   const grpc::Status missing =
       Call(&Stub::AnalyzeProductMix, "AnalyzeProductMix", kLi, request, &response);
@@ -788,7 +778,6 @@ TEST_F(AnalyticsServiceTest, AManagerGetsOnlyTheirOwnScorecard) {
   v1::GetManagerScorecardResponse all;
   const grpc::Status director =
       Call(&Stub::GetManagerScorecard, "GetManagerScorecard", kDirector, request, &all);
-  if (Provisional(director)) GTEST_SKIP() << "kpi_analysis.cc is still provisional";
   ASSERT_TRUE(director.ok()) << director.error_message();
   EXPECT_EQ(all.managers_size(), 3);  // mgr-li, mgr-ma, mgr-zhang
   v1::GetManagerScorecardResponse own;
@@ -822,7 +811,6 @@ std::vector<v1::AnalyzeAbcResponse> AllPages(
 TEST_F(AnalyticsServiceTest, PagesConcatenateToTheWholeResultWithTheSummaryOnEach) {
   v1::AnalyzeAbcResponse whole;
   const grpc::Status status = Abc(kDirector, AbcRequest("2026-07", 500), &whole);
-  if (Provisional(status)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(whole.rows_size(), kAccounts);  // the archived account is left out
   EXPECT_TRUE(whole.next_page_token().empty());
@@ -853,7 +841,6 @@ TEST_F(AnalyticsServiceTest, PagesConcatenateToTheWholeResultWithTheSummaryOnEac
 TEST_F(AnalyticsServiceTest, ATamperedOrForeignTokenIsRefused) {
   v1::AnalyzeAbcResponse first;
   const grpc::Status status = Abc(kDirector, AbcRequest("2026-07", 5), &first);
-  if (Provisional(status)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
   ASSERT_TRUE(status.ok()) << status.error_message();
   const std::string token = first.next_page_token();
   ASSERT_FALSE(token.empty());
@@ -890,7 +877,6 @@ TEST_F(AnalyticsServiceTest, ATamperedOrForeignTokenIsRefused) {
 TEST_F(AnalyticsServiceTest, ALaterPageIsServedFromTheHeldResultAfterAChange) {
   v1::AnalyzeAbcResponse first;
   const grpc::Status status = Abc(kDirector, AbcRequest("2026-07", 5), &first);
-  if (Provisional(status)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_NO_FATAL_FAILURE(ChangeInputs());
   // Revenue moves too: account 1 becomes the largest customer in the facts.
@@ -908,7 +894,6 @@ TEST_F(AnalyticsServiceTest, ALaterPageIsServedFromTheHeldResultAfterAChange) {
 TEST_F(AnalyticsServiceTest, AnEvictedResultIsComputedAgainWhileNothingChanged) {
   v1::AnalyzeAbcResponse first;
   const grpc::Status status = Abc(kDirector, AbcRequest("2026-07", 5), &first);
-  if (Provisional(status)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
   ASSERT_TRUE(status.ok()) << status.error_message();
   v1::AnalyzeAbcResponse other;
   ASSERT_TRUE(Abc(kDirector, AbcRequest("2026-Q3", 5), &other).ok());  // evicts the first
@@ -924,7 +909,6 @@ TEST_F(AnalyticsServiceTest, AnEvictedResultIsComputedAgainWhileNothingChanged) 
 TEST_F(AnalyticsServiceTest, AnEvictedResultWhoseInputsChangedMustStartAgain) {
   v1::AnalyzeAbcResponse first;
   const grpc::Status status = Abc(kDirector, AbcRequest("2026-07", 5), &first);
-  if (Provisional(status)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
   ASSERT_TRUE(status.ok()) << status.error_message();
   v1::AnalyzeAbcResponse other;
   ASSERT_TRUE(Abc(kDirector, AbcRequest("2026-Q3", 5), &other).ok());  // evicts the first
@@ -947,11 +931,7 @@ TEST_F(AnalyticsServiceTest, AnEvictedResultWhoseStreamsMovedMustStartAgain) {
       "VALUES ('accounts', 40, UTC_TIMESTAMP(6)), ('complaints', 7, UTC_TIMESTAMP(6))");
   v1::AnalyzeAbcResponse first;
   const grpc::Status status = Abc(kDirector, AbcRequest("2026-07", 5), &first);
-  if (Provisional(status)) GTEST_SKIP() << "sales_analysis.cc is still provisional";
   ASSERT_TRUE(status.ok()) << status.error_message();
-  if (first.facts().accounts_sequence() == 0) {
-    GTEST_SKIP() << "projection.cc (Projection::Version) is still provisional";
-  }
   EXPECT_EQ(first.facts().accounts_sequence(), 40);
   EXPECT_EQ(first.facts().complaints_sequence(), 7);
   v1::AnalyzeAbcResponse other;
@@ -976,7 +956,6 @@ TEST_F(AnalyticsServiceTest, ReviewsAndTheirChangesPageWithKeysetTokens) {
     run.set_dry_run(true);
     v1::RunTierReviewResponse ran;
     const grpc::Status status = Call(&Stub::RunTierReview, "RunTierReview", kDirector, run, &ran);
-    if (Provisional(status)) GTEST_SKIP() << "tier_review.cc is still provisional";
     ASSERT_TRUE(status.ok()) << status.error_message();
     ids.push_back(ran.review().id());
     absl::SleepFor(absl::Milliseconds(2));  // distinct run times
