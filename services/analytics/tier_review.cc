@@ -21,8 +21,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "services/common/idempotency.h"
 #include "services/common/identity.h"
 #include "services/common/log.h"
 #include "services/common/proto_support.h"
@@ -43,6 +45,14 @@ constexpr int kApplyConcurrency = 8;
 constexpr int64_t kApplySlice = 5000;
 // Rows per multi-row statement, at most; see ForEachBatch.
 constexpr size_t kMaxBatch = 512;
+
+// One scheduled review at a time across replicas; the name is per schema.
+constexpr char kGetReviewLock[] = "SELECT GET_LOCK(CONCAT('kam_tier_review.', DATABASE()), 0)";
+constexpr char kReleaseReviewLock[] = "SELECT RELEASE_LOCK(CONCAT('kam_tier_review.', DATABASE()))";
+constexpr char kScheduleActor[] = "analytics";
+// The first scheduled run waits this long after start, and a failed one is tried again after
+// it.
+constexpr absl::Duration kScheduleRetry = absl::Minutes(1);
 
 constexpr char kReviewColumns[] =
     "review_id, run_by, run_time, parameters_json, state, accounts_reviewed, promotions, "
@@ -866,6 +876,106 @@ absl::StatusOr<Page<v1::TierChange>> TierReviews::ListChanges(const std::string&
   if (!status.ok()) return status;
   TrimPage(page, page_size);
   return page;
+}
+
+// ---- The schedule ----
+
+std::string LastCompleteQuarter(absl::Time now, absl::TimeZone zone) {
+  const absl::CivilMonth month = absl::ToCivilMonth(now, zone);
+  const absl::CivilMonth quarter_start(month.year(), month.month() - (month.month() - 1) % 3);
+  const absl::CivilMonth previous = quarter_start - 3;
+  return absl::StrFormat("%d-Q%d", previous.year(), (previous.month() - 1) / 3 + 1);
+}
+
+TierReviewSchedule::TierReviewSchedule(DbPool& pool, TierReviews& reviews, absl::TimeZone zone,
+                                       absl::Duration every)
+    : pool_(pool), reviews_(reviews), zone_(zone), every_(std::max(every, absl::Minutes(1))) {}
+
+TierReviewSchedule::~TierReviewSchedule() { Stop(); }
+
+void TierReviewSchedule::Start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void TierReviewSchedule::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<v1::TierReview> TierReviewSchedule::RunScheduled(absl::Time now) {
+  v1::TierReviewParameters parameters;
+  parameters.set_period(LastCompleteQuarter(now, zone_));
+  absl::StatusOr<v1::TierReviewParameters> checked = CheckReviewParameters(parameters);
+  if (!checked.ok()) return checked.status();
+  v1::RunTierReviewRequest request;
+  const int64_t interval = (now - absl::UnixEpoch()) / every_;
+  request.set_request_id(absl::StrCat("scheduled-", checked->period(), "-", interval));
+  *request.mutable_parameters() = *checked;
+  const Mutation m{kScheduleActor,
+                   request.request_id(),
+                   RequestFingerprint("RunTierReview", request),
+                   request.request_id(),
+                   now,
+                   "scheduled"};
+  return reviews_.Run(m, *checked, /*dry_run=*/false);
+}
+
+absl::StatusOr<std::optional<v1::TierReview>> TierReviewSchedule::RunOnce(absl::Time now) {
+  absl::StatusOr<DbConnection> lock_db = pool_.Acquire();
+  if (!lock_db.ok()) return lock_db.status();
+  try {
+    std::unique_ptr<sql::ResultSet> got(lock_db->Prepare(kGetReviewLock).executeQuery());
+    if (!got->next() || got->isNull(1) || got->getInt(1) != 1) return std::nullopt;
+  } catch (const sql::SQLException& e) {
+    if (IsConnectionError(e)) lock_db->MarkBroken();
+    return MapSqlError(e, "tier review lock");
+  }
+  const absl::StatusOr<v1::TierReview> review = RunScheduled(now);
+  try {
+    std::unique_ptr<sql::ResultSet> released(lock_db->Prepare(kReleaseReviewLock).executeQuery());
+  } catch (const sql::SQLException&) {
+    // The server drops the lock with the connection.
+    lock_db->MarkBroken();
+  }
+  if (!review.ok()) return review.status();
+  return std::optional<v1::TierReview>(*review);
+}
+
+void TierReviewSchedule::Loop() {
+  absl::Duration wait = kScheduleRetry;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_for(lock, absl::ToChronoNanoseconds(wait), [this] { return stopping_; })) {
+        return;
+      }
+    }
+    absl::StatusOr<std::optional<v1::TierReview>> run = RunOnce(absl::Now());
+    if (!run.ok()) {
+      LogWarn("scheduled tier review failed, trying again in a minute",
+              {{"error", run.status().ToString()}});
+      wait = kScheduleRetry;
+      continue;
+    }
+    if (*run) {
+      const v1::TierReview& review = **run;
+      LogInfo("scheduled tier review", {{"review_id", review.id()},
+                                        {"period", review.parameters().period()},
+                                        {"promotions", review.promotions()},
+                                        {"demotions", review.demotions()},
+                                        {"state", v1::ReviewState_Name(review.state())}});
+    }
+    // To the start of the next interval, where the next request_id begins.
+    const absl::Duration since_epoch = absl::Now() - absl::UnixEpoch();
+    wait = every_ - since_epoch % every_;
+  }
 }
 
 }  // namespace kam::analytics

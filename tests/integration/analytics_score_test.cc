@@ -587,6 +587,50 @@ TEST_F(TierReviewTest, ReviewsAndChangesArePaged) {
   EXPECT_EQ(reviews_->ListChanges("tr-unknown", 2, 0).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(TierReviewTest, TheScheduleReviewsTheLastQuarterOncePerIntervalOnOneReplica) {
+  SeedFiveAccounts();
+  TierReviewSchedule schedule(*pool_, *reviews_, absl::UTCTimeZone(), absl::Hours(24));
+  absl::StatusOr<std::optional<v1::TierReview>> run = schedule.RunOnce(kNow);
+  ASSERT_TRUE(Ok(run));
+  ASSERT_TRUE(run->has_value());
+  const v1::TierReview review = **run;  // a copy: `run` is reused below
+  EXPECT_EQ(review.run_by(), "analytics");
+  EXPECT_EQ(review.parameters().period(), "2026-Q2");  // kNow is 2026-07-02
+  EXPECT_DOUBLE_EQ(review.parameters().promote_at(), 0.8);
+  EXPECT_DOUBLE_EQ(review.parameters().weights().revenue(), 0.25);  // the defaults
+  EXPECT_EQ(review.state(), v1::REVIEW_STATE_APPLIED);
+  const size_t calls = writer_.calls().size();
+
+  // Later the same day (the same interval): the same review, nothing applied again.
+  run = schedule.RunOnce(kNow + absl::Hours(5));
+  ASSERT_TRUE(Ok(run));
+  ASSERT_TRUE(run->has_value());
+  EXPECT_EQ((*run)->id(), review.id());
+  EXPECT_EQ(writer_.calls().size(), calls);
+
+  // Another replica holds the lock: this one skips its turn.
+  {
+    absl::StatusOr<DbConnection> other = pool_->Acquire();
+    ASSERT_TRUE(Ok(other));
+    std::unique_ptr<sql::ResultSet> got(
+        other->Prepare("SELECT GET_LOCK(CONCAT('kam_tier_review.', DATABASE()), 0)")
+            .executeQuery());
+    ASSERT_TRUE(got->next());
+    ASSERT_EQ(got->getInt(1), 1);
+    run = schedule.RunOnce(kNow + absl::Hours(30));
+    ASSERT_TRUE(Ok(run));
+    EXPECT_FALSE(run->has_value());
+    other->Prepare("SELECT RELEASE_LOCK(CONCAT('kam_tier_review.', DATABASE()))").executeQuery();
+  }
+  // The next day is a new interval: a new review, with nothing left to change.
+  run = schedule.RunOnce(kNow + absl::Hours(30));
+  ASSERT_TRUE(Ok(run));
+  ASSERT_TRUE(run->has_value());
+  EXPECT_NE((*run)->id(), review.id());
+  EXPECT_EQ((*run)->promotions() + (*run)->demotions(), 0);
+  EXPECT_EQ(writer_.calls().size(), calls);
+}
+
 // ---- The AccountService client ----
 
 // AccountService.SetTier that records what arrives and answers with `reply`.
