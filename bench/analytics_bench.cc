@@ -68,6 +68,7 @@ struct Options {
   int repeat = 3;
   int64_t buffer_pool_mb = 4096;
   bool covering = true;
+  bool explain = false;
   // A given schema (empty migrations state) instead of a private server.
   std::string db_host = "127.0.0.1";
   int db_port = 0;
@@ -467,8 +468,26 @@ absl::Status RunPlain(kam::DbPool& pool, const std::string& sql, absl::Time star
   });
 }
 
+// EXPLAIN `sql` to stderr: one line per table (what it reads, by which key, how many rows).
+void Explain(kam::DbPool& pool, const std::string& name, const std::string& sql, absl::Time start,
+             absl::Time end) {
+  absl::Status s = kam::WithConnection(pool, "explain", [&](kam::DbConnection& db) {
+    sql::PreparedStatement& stmt = db.Prepare("EXPLAIN " + sql);
+    kam::BindAll(stmt, {start, end});
+    std::unique_ptr<sql::ResultSet> rows(stmt.executeQuery());
+    while (rows->next()) {
+      std::cerr << "explain " << name << ": " << rows->getString("select_type") << " "
+                << rows->getString("table") << " type=" << rows->getString("type")
+                << " key=" << rows->getString("key") << " rows=" << rows->getString("rows") << " "
+                << rows->getString("Extra") << std::endl;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) std::cerr << "explain " << name << ": " << s << std::endl;
+}
+
 Json TimePlain(kam::DbPool& pool, const an::Scope& scope, const an::AnalyticsConfig& config,
-               int repeat, Json& facts, const std::string& suffix) {
+               int repeat, bool explain, Json& facts, const std::string& suffix) {
   const absl::Time start = scope.period.Start(config.zone);
   const absl::Time end = scope.period.End(config.zone);
   const std::vector<std::pair<std::string, std::string>> queries = {
@@ -478,6 +497,7 @@ Json TimePlain(kam::DbPool& pool, const an::Scope& scope, const an::AnalyticsCon
       {"score_line_inputs", kScoreLineInputs}};
   Json seconds = Json::object();
   for (const auto& [name, sql] : queries) {
+    if (explain) Explain(pool, name + suffix, sql, start, end);
     PlainResult result;
     seconds[name] = Figure(Median(absl::StrCat("plain ", name, suffix), repeat,
                                   [&] { return RunPlain(pool, sql, start, end, result); }));
@@ -556,6 +576,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--buffer-pool-mb", options.buffer_pool_mb, "private server's buffer pool");
   app.add_flag("!--no-covering", options.covering, "skip the covering-index round");
+  app.add_flag("--explain", options.explain, "print the plain queries' plans to stderr");
   app.add_option("--db-host", options.db_host, "a given server instead of a private one");
   app.add_option("--db-port", options.db_port, "a given server's port (0: private server)");
   app.add_option("--db-user", options.db_user, "");
@@ -641,13 +662,14 @@ int main(int argc, char** argv) {
     }
     return absl::OkStatus();
   });
-  report["plain_s"] = TimePlain(plain_pool, scope, config, options.repeat, analyses.facts, "");
+  report["plain_s"] =
+      TimePlain(plain_pool, scope, config, options.repeat, options.explain, analyses.facts, "");
   if (options.covering) {
     const Clock::time_point index_start = Clock::now();
     Exec(pool, kAddCoveringIndex);
     report["covering_index_build_s"] = std::round(SecondsSince(index_start) * 10) / 10;
-    report["plain_covering_s"] =
-        TimePlain(plain_pool, scope, config, options.repeat, analyses.facts, " (covering)");
+    report["plain_covering_s"] = TimePlain(plain_pool, scope, config, options.repeat,
+                                           options.explain, analyses.facts, " (covering)");
   }
   report["analyses_s"] = analyses.seconds;
   report["results"] = analyses.facts;
