@@ -45,6 +45,11 @@ struct FactorInputs {
 std::vector<v1::ScoreRow> ScoreAll(const std::vector<FactorInputs>& inputs,
                                    const v1::ScoreWeights& weights);
 
+// Only the scores, in the order of `inputs` (pure; the same numbers as ScoreAll, without the
+// breakdowns that a review of a million accounts does not need).
+std::vector<double> Scores(const std::vector<FactorInputs>& inputs,
+                           const v1::ScoreWeights& weights);
+
 class Scorer {
  public:
   Scorer(DbPool& pool, const AnalyticsConfig& config) : pool_(pool), config_(config) {}
@@ -52,6 +57,9 @@ class Scorer {
   // Reads FactorInputs for every account in scope and scores them; `weights` checked.
   absl::StatusOr<v1::ScoreAccountsResponse> Score(const Scope& scope,
                                                   const v1::ScoreWeights& weights);
+
+  // The FactorInputs of every account in scope, by account id: one set-based query.
+  absl::StatusOr<std::vector<FactorInputs>> ReadInputs(const Scope& scope);
 
  private:
   DbPool& pool_;

@@ -1,29 +1,769 @@
 #include "services/analytics/tier_review.h"
 
-// PROVISIONAL: the scoring helper replaces this file.
-namespace kam::analytics {
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <openssl/sha.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
-TierProposal ProposeTier(v1::AbcClass, int64_t, double, const v1::TierReviewParameters&) {
-  return {};
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "services/common/identity.h"
+#include "services/common/proto_support.h"
+#include "services/common/status.h"
+
+namespace kam::analytics {
+namespace {
+
+constexpr double kDefaultPromoteAt = 0.8;
+constexpr double kDefaultDemoteBelow = 0.2;
+
+constexpr char kSetTierMethod[] = "/kam.accounts.v1.AccountService/SetTier";
+constexpr absl::Duration kSetTierDeadline = absl::Seconds(10);
+
+// SetTier calls in flight at once, and changes applied (and their outcome stored) per slice:
+// a review of a million accounts keeps memory bounded and its progress stored as it goes.
+constexpr int kApplyConcurrency = 8;
+constexpr int64_t kApplySlice = 2000;
+// Rows per multi-row statement, at most; see ForEachBatch.
+constexpr size_t kMaxBatch = 512;
+// tier_review_changes.error is VARCHAR(500).
+constexpr size_t kMaxErrorBytes = 480;
+
+constexpr char kReviewColumns[] =
+    "review_id, run_by, run_time, parameters_json, state, accounts_reviewed, promotions, "
+    "demotions, unchanged, pending, accounts_sequence, complaints_sequence";
+constexpr char kReviewExists[] = "SELECT 1 FROM tier_reviews WHERE review_id = ?";
+constexpr char kInsertChangesHead[] =
+    "INSERT INTO tier_review_changes (review_id, account_id, old_tier, new_tier, abc_class, "
+    "score, reason, applied, error) VALUES ";
+constexpr char kInsertChangeRow[] = "(?, ?, ?, ?, ?, ?, ?, 0, '')";
+constexpr char kPendingSlice[] =
+    "SELECT account_id, old_tier, new_tier, reason FROM tier_review_changes"
+    " WHERE review_id = ? AND applied = 0 AND account_id > ? ORDER BY account_id LIMIT ?";
+constexpr char kMarkAppliedHead[] =
+    "UPDATE tier_review_changes SET applied = 1, error = '' WHERE review_id = ? AND account_id IN ";
+constexpr char kSetErrorHead[] =
+    "UPDATE tier_review_changes SET error = ? WHERE review_id = ? AND account_id IN ";
+constexpr char kSetErrorAfter[] =
+    "UPDATE tier_review_changes SET error = ? WHERE review_id = ? AND applied = 0"
+    " AND account_id > ?";
+// Analytics' own copy, so that a review run at once after sees the new tiers; the accounts
+// stream brings the same tiers back later.
+constexpr char kSetAccountTierHead[] = "UPDATE accounts SET tier = ? WHERE account_id IN ";
+constexpr char kCountPending[] =
+    "SELECT COUNT(*) FROM tier_review_changes WHERE review_id = ? AND applied = 0";
+constexpr char kSetOutcome[] =
+    "UPDATE tier_reviews SET pending = ?, state = ? WHERE review_id = ? AND state <> ?";
+constexpr char kListChanges[] =
+    "SELECT c.account_id AS account_id, c.old_tier, c.new_tier, c.abc_class, c.score, c.reason,"
+    " c.applied, c.error, COALESCE(a.name, '') AS name, COALESCE(a.tier, 0) AS tier,"
+    " COALESCE(a.owner_id, '') AS owner_id, COALESCE(a.region, '') AS region,"
+    " COALESCE(a.industry, '') AS industry"
+    " FROM tier_review_changes c LEFT JOIN accounts a ON a.account_id = c.account_id"
+    " WHERE c.review_id = ? AND c.account_id > ? ORDER BY c.account_id LIMIT ?";
+
+std::string InsertReviewSql() {
+  return absl::StrCat("INSERT INTO tier_reviews (", kReviewColumns,
+                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 }
-absl::StatusOr<v1::TierReviewParameters> CheckReviewParameters(const v1::TierReviewParameters& p) {
-  return p;
+std::string SelectReviewSql() {
+  return absl::StrCat("SELECT ", kReviewColumns, " FROM tier_reviews WHERE review_id = ?");
 }
-std::unique_ptr<TierWriter> MakeGrpcTierWriter(const std::shared_ptr<grpc::Channel>&, std::string) {
-  return nullptr;
+std::string ListFirstSql() {
+  return absl::StrCat("SELECT ", kReviewColumns,
+                      " FROM tier_reviews ORDER BY run_time DESC, review_id DESC LIMIT ?");
 }
-absl::StatusOr<v1::TierReview> TierReviews::Run(const Mutation&, const v1::TierReviewParameters&,
-                                                bool) {
-  return absl::UnimplementedError("PROVISIONAL");
+std::string ListAfterSql() {
+  return absl::StrCat("SELECT ", kReviewColumns,
+                      " FROM tier_reviews WHERE run_time < ? OR (run_time = ? AND review_id < ?)"
+                      " ORDER BY run_time DESC, review_id DESC LIMIT ?");
 }
-absl::StatusOr<v1::TierReview> TierReviews::Get(const std::string&) {
-  return absl::UnimplementedError("PROVISIONAL");
+
+// ---- Pure helpers ----
+
+const char* TierLetter(av1::Tier tier) {
+  switch (tier) {
+    case av1::TIER_A:
+      return "A";
+    case av1::TIER_B:
+      return "B";
+    case av1::TIER_C:
+      return "C";
+    case av1::TIER_D:
+      return "D";
+    default:
+      return "none";
+  }
 }
-absl::StatusOr<Page<v1::TierReview>> TierReviews::List(int, const std::optional<ReviewCursor>&) {
-  return absl::UnimplementedError("PROVISIONAL");
+
+const char* ClassLetter(v1::AbcClass abc_class) {
+  switch (abc_class) {
+    case v1::ABC_CLASS_A:
+      return "A";
+    case v1::ABC_CLASS_B:
+      return "B";
+    default:
+      return "C";
+  }
 }
-absl::StatusOr<Page<v1::TierChange>> TierReviews::ListChanges(const std::string&, int, int64_t) {
-  return absl::UnimplementedError("PROVISIONAL");
+
+av1::Tier BaseTier(v1::AbcClass abc_class) {
+  switch (abc_class) {
+    case v1::ABC_CLASS_A:
+      return av1::TIER_A;
+    case v1::ABC_CLASS_B:
+      return av1::TIER_B;
+    default:
+      return av1::TIER_C;
+  }
+}
+
+// Tier numbers run A = 1 .. D = 4; an account without a tier ranks below D, so giving it one
+// counts as a promotion.
+int TierRank(av1::Tier tier) { return tier == av1::TIER_UNSPECIFIED ? 5 : static_cast<int>(tier); }
+bool IsPromotion(av1::Tier from, av1::Tier to) { return TierRank(to) < TierRank(from); }
+
+// "score 0.86 >= promote_at 0.80", with more digits when two decimals would make the two
+// sides look equal.
+std::string Comparison(double score, const char* op, const char* name, double threshold) {
+  int digits = 2;
+  if (absl::StrFormat("%.2f", score) == absl::StrFormat("%.2f", threshold)) digits = 6;
+  return absl::StrFormat("score %.*f %s %s %.*f", digits, score, op, name, digits, threshold);
+}
+
+bool IsUnreachable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+std::string ErrorText(const absl::Status& status) {
+  std::string text = absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
+  if (text.size() <= kMaxErrorBytes) return text;
+  size_t end = kMaxErrorBytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // UTF-8
+  return text.substr(0, end);
+}
+
+// The review id of (actor, request_id): a retry finds its review without computing it again.
+std::string ReviewIdFor(const std::string& actor, const std::string& request_id) {
+  const std::string key = absl::StrCat(actor, std::string(1, '\0'), request_id);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+  const std::string hex = absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return absl::StrCat("tr-", hex.substr(0, 32));
+}
+
+// One tier a review proposes to change.
+struct ProposedChange {
+  int64_t account_id = 0;
+  av1::Tier old_tier = av1::TIER_UNSPECIFIED;
+  av1::Tier new_tier = av1::TIER_UNSPECIFIED;
+  v1::AbcClass abc_class = v1::ABC_CLASS_UNSPECIFIED;
+  double score = 0;
+  std::string reason;
+};
+
+std::string TierRequestId(const std::string& review_id, int64_t account_id) {
+  return absl::StrCat(review_id, "/", account_id);
+}
+
+absl::Status Prefixed(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kInvalidArgument) return status;
+  return absl::InvalidArgumentError(absl::StrCat("parameters.", status.message()));
+}
+
+// Calls `body(begin, count)` over [0, n) in chunks whose sizes are powers of two up to
+// kMaxBatch, so a multi-row statement comes in at most ten shapes, each prepared once per
+// connection.
+void ForEachBatch(size_t n, const std::function<void(size_t, size_t)>& body) {
+  for (size_t begin = 0; begin < n;) {
+    size_t count = kMaxBatch;
+    while (count > n - begin) count /= 2;
+    body(begin, count);
+    begin += count;
+  }
+}
+
+std::string Repeated(const char* item, size_t count) {
+  return absl::StrJoin(std::vector<std::string>(count, item), ", ");
+}
+std::string InList(size_t count) { return absl::StrCat("(", Repeated("?", count), ")"); }
+
+// `head` ending in "account_id IN " with `leading` parameters, for every id in batches.
+void UpdateIn(DbConnection& db, const char* head, const std::vector<SqlParam>& leading,
+              const std::vector<int64_t>& ids) {
+  ForEachBatch(ids.size(), [&](size_t begin, size_t count) {
+    sql::PreparedStatement& update = db.Prepare(absl::StrCat(head, InList(count)));
+    std::vector<SqlParam> params = leading;
+    params.insert(params.end(), ids.begin() + begin, ids.begin() + begin + count);
+    BindAll(update, params);
+    update.executeUpdate();
+  });
+}
+
+std::string ParametersJson(const v1::TierReviewParameters& parameters) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(parameters, &json, options);
+  return json;
+}
+
+// ---- Rows ----
+
+v1::TierReview ReadReview(const sql::ResultSet& row) {
+  v1::TierReview review;
+  review.set_id(row.getString("review_id"));
+  review.set_run_by(row.getString("run_by"));
+  ToTimestamp(FromSqlTime(row.getString("run_time")), review.mutable_run_time());
+  (void)google::protobuf::util::JsonStringToMessage(std::string(row.getString("parameters_json")),
+                                                    review.mutable_parameters());
+  review.set_state(static_cast<v1::ReviewState>(row.getInt("state")));
+  review.set_accounts_reviewed(row.getInt("accounts_reviewed"));
+  review.set_promotions(row.getInt("promotions"));
+  review.set_demotions(row.getInt("demotions"));
+  review.set_unchanged(row.getInt("unchanged"));
+  review.set_pending(row.getInt("pending"));
+  review.mutable_facts()->set_accounts_sequence(row.getInt64("accounts_sequence"));
+  review.mutable_facts()->set_complaints_sequence(row.getInt64("complaints_sequence"));
+  return review;
+}
+
+v1::TierChange ReadChange(const sql::ResultSet& row) {
+  v1::TierChange change;
+  ReadAccountRef(row, change.mutable_account());
+  change.set_old_tier(static_cast<av1::Tier>(row.getInt("old_tier")));
+  change.set_new_tier(static_cast<av1::Tier>(row.getInt("new_tier")));
+  change.set_abc_class(static_cast<v1::AbcClass>(row.getInt("abc_class")));
+  change.set_score(row.getDouble("score"));
+  change.set_reason(row.getString("reason"));
+  change.set_applied(row.getBoolean("applied"));
+  change.set_error(row.getString("error"));
+  return change;
+}
+
+// ---- The accounts client ----
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string message = status.error_message();
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return absl::UnavailableError(absl::StrCat("accounts unreachable: ", message));
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::UnavailableError("accounts did not answer within 10 s");
+    default:
+      // The numbering of absl::StatusCode is gRPC's.
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()), message);
+  }
+}
+
+class GrpcTierWriter : public TierWriter {
+ public:
+  GrpcTierWriter(const std::shared_ptr<grpc::Channel>& channel, std::string identity_key)
+      : stub_(av1::AccountService::NewStub(channel)), identity_key_(std::move(identity_key)) {}
+
+  absl::Status SetTier(int64_t account_id, av1::Tier tier, const std::string& reason,
+                       const std::string& review_id, const std::string& request_id) override {
+    const absl::Time deadline = absl::Now() + kSetTierDeadline;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(deadline));
+    // Signed per call: the identity is bound to the method and expires with the deadline.
+    const SignedIdentity identity = SignIdentity(Principal{"analytics", {"system"}, ""},
+                                                 kSetTierMethod, identity_key_, deadline);
+    context.AddMetadata(kIdentityHeader, identity.payload);
+    context.AddMetadata(kIdentitySignatureHeader, identity.signature);
+    context.AddMetadata(kRequestIdHeader, absl::StrCat("tier-review-", request_id));
+    av1::SetTierRequest request;
+    request.set_request_id(request_id);
+    request.set_account_id(account_id);
+    request.set_tier(tier);
+    request.set_reason(reason);
+    request.set_review_id(review_id);
+    av1::SetTierResponse response;
+    return FromGrpc(stub_->SetTier(&context, request, &response));
+  }
+
+ private:
+  std::unique_ptr<av1::AccountService::Stub> stub_;
+  const std::string identity_key_;
+};
+
+}  // namespace
+
+// ---- Rules ----
+
+TierProposal ProposeTier(v1::AbcClass abc_class, int64_t revenue, double score,
+                         const v1::TierReviewParameters& parameters) {
+  TierProposal proposal;
+  av1::Tier base = av1::TIER_D;
+  std::string reason = "no revenue in the period (base tier D)";
+  if (revenue > 0) {
+    base = BaseTier(abc_class);
+    reason = absl::StrCat("ABC class ", ClassLetter(abc_class));
+  }
+  proposal.tier = base;
+  if (score >= parameters.promote_at()) {
+    const std::string why = Comparison(score, ">=", "promote_at", parameters.promote_at());
+    if (base == av1::TIER_A) {
+      proposal.reason = absl::StrCat(reason, ", ", why, ": already the top tier, A");
+    } else {
+      proposal.tier = static_cast<av1::Tier>(base - 1);
+      proposal.reason =
+          absl::StrCat(reason, ", ", why, ": promoted one tier to ", TierLetter(proposal.tier));
+    }
+  } else if (score < parameters.demote_below()) {
+    const std::string why = Comparison(score, "<", "demote_below", parameters.demote_below());
+    if (base == av1::TIER_D) {
+      proposal.reason = absl::StrCat(reason, ", ", why, ": already the lowest tier, D");
+    } else {
+      proposal.tier = static_cast<av1::Tier>(base + 1);
+      proposal.reason =
+          absl::StrCat(reason, ", ", why, ": demoted one tier to ", TierLetter(proposal.tier));
+    }
+  } else {
+    proposal.reason = absl::StrFormat(
+        "%s, score %.2f between demote_below %.2f and promote_at %.2f: tier %s", reason, score,
+        parameters.demote_below(), parameters.promote_at(), TierLetter(base));
+  }
+  return proposal;
+}
+
+absl::StatusOr<v1::TierReviewParameters> CheckReviewParameters(
+    const v1::TierReviewParameters& parameters) {
+  v1::TierReviewParameters out = parameters;
+  absl::StatusOr<Period> period = ParsePeriod("parameters.period", parameters.period());
+  if (!period.ok()) return period.status();
+  out.set_period(period->label);
+  absl::StatusOr<v1::AbcThresholds> thresholds = CheckAbcThresholds(parameters.thresholds());
+  if (!thresholds.ok()) return Prefixed(thresholds.status());
+  *out.mutable_thresholds() = *thresholds;
+  absl::StatusOr<v1::ScoreWeights> weights = CheckWeights(parameters.weights());
+  if (!weights.ok()) return Prefixed(weights.status());
+  *out.mutable_weights() = *weights;
+  const double promote_at = parameters.promote_at();
+  const double demote_below = parameters.demote_below();
+  if (promote_at == 0 && demote_below == 0) {
+    out.set_promote_at(kDefaultPromoteAt);
+    out.set_demote_below(kDefaultDemoteBelow);
+    return out;
+  }
+  // Written so that NaN fails too.
+  if (!(promote_at >= 0 && promote_at <= 1)) {
+    return InvalidField("parameters.promote_at", "must be between 0 and 1");
+  }
+  if (!(demote_below >= 0 && demote_below <= 1)) {
+    return InvalidField("parameters.demote_below", "must be between 0 and 1");
+  }
+  if (!(demote_below < promote_at)) {
+    return InvalidField("parameters.demote_below", "must be below promote_at");
+  }
+  return out;
+}
+
+std::unique_ptr<TierWriter> MakeGrpcTierWriter(const std::shared_ptr<grpc::Channel>& channel,
+                                               std::string identity_key) {
+  return std::make_unique<GrpcTierWriter>(channel, std::move(identity_key));
+}
+
+// ---- The review ----
+
+struct TierReviews::Metrics {
+  prometheus::Gauge* last_run = nullptr;
+  prometheus::Counter* promotions = nullptr;
+  prometheus::Counter* demotions = nullptr;
+};
+
+struct TierReviews::PendingChange {
+  int64_t account_id = 0;
+  av1::Tier old_tier = av1::TIER_UNSPECIFIED;
+  av1::Tier new_tier = av1::TIER_UNSPECIFIED;
+  std::string reason;
+};
+
+// What a review found, before it is recorded.
+struct TierReviews::Proposal {
+  using Change = ProposedChange;
+  v1::FactsVersion facts;
+  int32_t reviewed = 0;
+  int32_t promotions = 0;
+  int32_t demotions = 0;
+  std::vector<Change> changes;
+};
+
+TierReviews::TierReviews(DbPool& pool, SalesAnalyses& sales, Scorer& scorer, Projection& projection,
+                         TierWriter& writer, prometheus::Registry* registry)
+    : pool_(pool),
+      sales_(sales),
+      scorer_(scorer),
+      projection_(projection),
+      writer_(writer),
+      metrics_(std::make_unique<Metrics>()) {
+  if (registry == nullptr) return;
+  metrics_->last_run = &prometheus::BuildGauge()
+                            .Name("kam_tier_review_last_run_timestamp_seconds")
+                            .Help("When the last tier review was recorded (Unix seconds).")
+                            .Register(*registry)
+                            .Add({});
+  auto& changes = prometheus::BuildCounter()
+                      .Name("kam_tier_review_changes_total")
+                      .Help("Tier changes the reviews applied in accounts, by direction.")
+                      .Register(*registry);
+  metrics_->promotions = &changes.Add({{"direction", "promotion"}});
+  metrics_->demotions = &changes.Add({{"direction", "demotion"}});
+}
+
+TierReviews::~TierReviews() = default;
+
+absl::StatusOr<TierReviews::Proposal> TierReviews::Propose(
+    const v1::TierReviewParameters& parameters) {
+  absl::StatusOr<Period> period = ParsePeriod("parameters.period", parameters.period());
+  if (!period.ok()) return period.status();
+  const Scope scope{*period, v1::AnalysisFilter()};
+  Proposal proposal;
+  // Read first: the facts the review reflects at least.
+  absl::StatusOr<v1::FactsVersion> facts = projection_.Version();
+  if (!facts.ok()) return facts.status();
+  proposal.facts = *facts;
+  absl::StatusOr<v1::AnalyzeAbcResponse> abc = sales_.Abc(scope, parameters.thresholds());
+  if (!abc.ok()) return abc.status();
+  absl::StatusOr<std::vector<FactorInputs>> inputs = scorer_.ReadInputs(scope);
+  if (!inputs.ok()) return inputs.status();
+  const std::vector<double> scores = Scores(*inputs, parameters.weights());
+  std::vector<std::pair<int64_t, double>> score_of;
+  score_of.reserve(inputs->size());
+  for (size_t i = 0; i < inputs->size(); ++i) {
+    score_of.emplace_back((*inputs)[i].account.id(), scores[i]);
+  }
+  std::sort(score_of.begin(), score_of.end());
+  for (const v1::AbcRow& row : abc->rows()) {
+    const int64_t id = row.account().id();
+    auto found = std::lower_bound(score_of.begin(), score_of.end(),
+                                  std::make_pair(id, -std::numeric_limits<double>::infinity()));
+    // An account created between the two reads waits for the next review.
+    if (found == score_of.end() || found->first != id) continue;
+    ++proposal.reviewed;
+    const TierProposal proposed =
+        ProposeTier(row.abc_class(), row.revenue().minor_units(), found->second, parameters);
+    const av1::Tier old_tier = row.account().tier();
+    if (proposed.tier == old_tier) continue;
+    ++(IsPromotion(old_tier, proposed.tier) ? proposal.promotions : proposal.demotions);
+    proposal.changes.push_back(
+        {id, old_tier, proposed.tier, row.abc_class(), found->second, proposed.reason});
+  }
+  std::sort(
+      proposal.changes.begin(), proposal.changes.end(),
+      [](const ProposedChange& x, const ProposedChange& y) { return x.account_id < y.account_id; });
+  return proposal;
+}
+
+namespace {
+
+void InsertChanges(DbConnection& db, const std::string& review_id,
+                   const std::vector<ProposedChange>& changes) {
+  ForEachBatch(changes.size(), [&](size_t begin, size_t count) {
+    sql::PreparedStatement& insert =
+        db.Prepare(absl::StrCat(kInsertChangesHead, Repeated(kInsertChangeRow, count)));
+    std::vector<SqlParam> params;
+    params.reserve(count * 7);
+    for (size_t i = begin; i < begin + count; ++i) {
+      const ProposedChange& c = changes[i];
+      Append(params, {review_id, c.account_id, Enum(c.old_tier), Enum(c.new_tier),
+                      Enum(c.abc_class), absl::StrFormat("%.17g", c.score), c.reason});
+    }
+    BindAll(insert, params);
+    insert.executeUpdate();
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<bool> TierReviews::Recorded(const std::string& review_id) {
+  bool found = false;
+  absl::Status status = WithConnection(pool_, "find tier review", [&](DbConnection& db) {
+    sql::PreparedStatement& select = db.Prepare(kReviewExists);
+    BindAll(select, {review_id});
+    std::unique_ptr<sql::ResultSet> row(select.executeQuery());
+    found = row->next();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
+absl::StatusOr<v1::TierReview> TierReviews::Run(const Mutation& m,
+                                                const v1::TierReviewParameters& parameters,
+                                                bool dry_run) {
+  const std::string review_id = ReviewIdFor(m.actor, m.request_id);
+  absl::StatusOr<bool> recorded = Recorded(review_id);
+  if (!recorded.ok()) return recorded.status();
+  // The proposal takes seconds over a million accounts: a retry skips it.
+  std::optional<Proposal> proposal;
+  if (!*recorded) {
+    absl::StatusOr<Proposal> proposed = Propose(parameters);
+    if (!proposed.ok()) return proposed.status();
+    proposal = *std::move(proposed);
+  }
+  bool fresh = false;
+  const Codec<std::string> codec{
+      [](const std::string& id) {
+        return nlohmann::json{{"review_id", id}};
+      },
+      [](const nlohmann::json& j) { return j.at("review_id").get<std::string>(); }};
+  absl::StatusOr<std::string> id = RunIdempotent<std::string>(
+      pool_, m, "record tier review", codec, [&](DbConnection& db) -> absl::StatusOr<std::string> {
+        // A review row is committed with its idempotency key, so this cannot happen.
+        if (!proposal) return absl::InternalError("tier review recorded without its key");
+        fresh = true;
+        const Proposal& p = *proposal;
+        const int32_t changed = static_cast<int32_t>(p.changes.size());
+        const v1::ReviewState state = dry_run       ? v1::REVIEW_STATE_DRY_RUN
+                                      : changed > 0 ? v1::REVIEW_STATE_PARTIAL
+                                                    : v1::REVIEW_STATE_APPLIED;
+        const int64_t pending = dry_run ? 0 : changed;
+        static const std::string* const kInsertReview = new std::string(InsertReviewSql());
+        sql::PreparedStatement& insert = db.Prepare(*kInsertReview);
+        BindAll(insert, {review_id, m.actor, m.now, ParametersJson(parameters), Enum(state),
+                         int64_t{p.reviewed}, int64_t{p.promotions}, int64_t{p.demotions},
+                         int64_t{p.reviewed - changed}, pending, p.facts.accounts_sequence(),
+                         p.facts.complaints_sequence()});
+        insert.executeUpdate();
+        InsertChanges(db, review_id, p.changes);
+        const nlohmann::json after = {
+            {"review_id", review_id},
+            {"parameters", nlohmann::json::parse(ParametersJson(parameters))},
+            {"dry_run", dry_run},
+            {"accounts_reviewed", p.reviewed},
+            {"promotions", p.promotions},
+            {"demotions", p.demotions},
+            {"unchanged", p.reviewed - changed}};
+        Record(db, m, "tier_review", "run", review_id, nullptr, after);
+        return review_id;
+      });
+  if (!id.ok()) return id.status();
+  if (fresh && metrics_->last_run != nullptr) {
+    metrics_->last_run->Set(absl::ToDoubleSeconds(m.now - absl::UnixEpoch()));
+  }
+  absl::StatusOr<v1::TierReview> review = Get(*id);
+  if (!review.ok()) return review.status();
+  if (!fresh) {
+    if (absl::Status same = CheckSameRequest(*review, parameters, dry_run); !same.ok()) {
+      return same;
+    }
+  }
+  if (review->state() != v1::REVIEW_STATE_PARTIAL) return review;
+  if (absl::Status applied = ApplyPending(*id); !applied.ok()) return applied;
+  return Get(*id);
+}
+
+absl::Status TierReviews::CheckSameRequest(const v1::TierReview& review,
+                                           const v1::TierReviewParameters& parameters,
+                                           bool dry_run) {
+  const bool was_dry_run = review.state() == v1::REVIEW_STATE_DRY_RUN;
+  if (was_dry_run != dry_run ||
+      !google::protobuf::util::MessageDifferencer::Equals(review.parameters(), parameters)) {
+    return InvalidField("request_id", "already used for a different request");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TierReviews::ApplyPending(const std::string& review_id) {
+  int64_t after = 0;
+  absl::Status unreachable;
+  while (unreachable.ok()) {
+    std::vector<PendingChange> slice;
+    absl::Status read = WithConnection(pool_, "read pending tier changes", [&](DbConnection& db) {
+      slice.clear();
+      sql::PreparedStatement& select = db.Prepare(kPendingSlice);
+      BindAll(select, {review_id, after, kApplySlice});
+      std::unique_ptr<sql::ResultSet> row(select.executeQuery());
+      while (row->next()) {
+        slice.push_back(
+            {row->getInt64("account_id"), static_cast<av1::Tier>(row->getInt("old_tier")),
+             static_cast<av1::Tier>(row->getInt("new_tier")), row->getString("reason")});
+      }
+      return absl::OkStatus();
+    });
+    if (!read.ok()) return read;
+    if (slice.empty()) break;
+    const std::vector<absl::Status> results = ApplySlice(review_id, slice);
+    if (absl::Status stored = StoreOutcome(review_id, slice, results); !stored.ok()) return stored;
+    after = slice.back().account_id;
+    for (const absl::Status& result : results) {
+      if (IsUnreachable(result)) unreachable = result;
+    }
+  }
+  if (!unreachable.ok()) {
+    // The changes after the last slice were not tried: they wait for the same reason.
+    absl::Status marked = InTransaction(pool_, "mark tier changes", [&](DbConnection& db) {
+      sql::PreparedStatement& update = db.Prepare(kSetErrorAfter);
+      BindAll(update, {ErrorText(unreachable), review_id, after});
+      update.executeUpdate();
+      return absl::OkStatus();
+    });
+    if (!marked.ok()) return marked;
+  }
+  if (absl::Status finished = FinishReview(review_id); !finished.ok()) return finished;
+  if (unreachable.ok()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "the accounts service cannot be reached (", unreachable.message(), "): tier review ",
+      review_id, " is recorded as partial; run it again with the same request_id to finish"));
+}
+
+std::vector<absl::Status> TierReviews::ApplySlice(const std::string& review_id,
+                                                  const std::vector<PendingChange>& slice) {
+  std::vector<std::optional<absl::Status>> results(slice.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  absl::Status unreachable;
+  auto work = [&] {
+    for (size_t i = next++; i < slice.size() && !stop; i = next++) {
+      const PendingChange& c = slice[i];
+      absl::Status status = writer_.SetTier(c.account_id, c.new_tier, c.reason, review_id,
+                                            TierRequestId(review_id, c.account_id));
+      if (IsUnreachable(status)) {
+        // No point in a thousand more timeouts: the rest wait for a retry.
+        std::lock_guard<std::mutex> lock(mutex);
+        if (unreachable.ok()) unreachable = status;
+        stop = true;
+      }
+      results[i] = std::move(status);
+    }
+  };
+  const int threads = static_cast<int>(std::min<size_t>(kApplyConcurrency, slice.size()));
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads; ++t) workers.emplace_back(work);
+  work();
+  for (std::thread& worker : workers) worker.join();
+  std::vector<absl::Status> out;
+  out.reserve(slice.size());
+  for (std::optional<absl::Status>& result : results) {
+    out.push_back(result ? *std::move(result) : unreachable);
+  }
+  return out;
+}
+
+absl::Status TierReviews::StoreOutcome(const std::string& review_id,
+                                       const std::vector<PendingChange>& slice,
+                                       const std::vector<absl::Status>& results) {
+  std::vector<int64_t> applied;
+  std::map<av1::Tier, std::vector<int64_t>> by_tier;
+  std::map<std::string, std::vector<int64_t>> by_error;
+  int promotions = 0;
+  for (size_t i = 0; i < slice.size(); ++i) {
+    if (results[i].ok()) {
+      applied.push_back(slice[i].account_id);
+      by_tier[slice[i].new_tier].push_back(slice[i].account_id);
+      if (IsPromotion(slice[i].old_tier, slice[i].new_tier)) ++promotions;
+    } else {
+      by_error[ErrorText(results[i])].push_back(slice[i].account_id);
+    }
+  }
+  absl::Status status = InTransaction(pool_, "store tier changes", [&](DbConnection& db) {
+    UpdateIn(db, kMarkAppliedHead, {review_id}, applied);
+    for (const auto& [tier, ids] : by_tier) UpdateIn(db, kSetAccountTierHead, {Enum(tier)}, ids);
+    for (const auto& [error, ids] : by_error) UpdateIn(db, kSetErrorHead, {error, review_id}, ids);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (metrics_->promotions != nullptr) {
+    metrics_->promotions->Increment(promotions);
+    metrics_->demotions->Increment(static_cast<double>(applied.size()) - promotions);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TierReviews::FinishReview(const std::string& review_id) {
+  return InTransaction(pool_, "finish tier review", [&](DbConnection& db) {
+    sql::PreparedStatement& count = db.Prepare(kCountPending);
+    BindAll(count, {review_id});
+    std::unique_ptr<sql::ResultSet> row(count.executeQuery());
+    row->next();
+    const int64_t pending = row->getInt64(1);
+    const v1::ReviewState state =
+        pending == 0 ? v1::REVIEW_STATE_APPLIED : v1::REVIEW_STATE_PARTIAL;
+    sql::PreparedStatement& update = db.Prepare(kSetOutcome);
+    BindAll(update, {pending, Enum(state), review_id, Enum(v1::REVIEW_STATE_DRY_RUN)});
+    update.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::TierReview> TierReviews::Get(const std::string& review_id) {
+  static const std::string* const kSelectReview = new std::string(SelectReviewSql());
+  std::optional<v1::TierReview> review;
+  absl::Status status = WithConnection(pool_, "get tier review", [&](DbConnection& db) {
+    sql::PreparedStatement& select = db.Prepare(*kSelectReview);
+    BindAll(select, {review_id});
+    std::unique_ptr<sql::ResultSet> row(select.executeQuery());
+    if (row->next()) review = ReadReview(*row);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!review) return absl::NotFoundError(absl::StrCat("tier review ", review_id, " not found"));
+  return *std::move(review);
+}
+
+absl::StatusOr<Page<v1::TierReview>> TierReviews::List(int page_size,
+                                                       const std::optional<ReviewCursor>& after) {
+  static const std::string* const kListFirst = new std::string(ListFirstSql());
+  static const std::string* const kListAfter = new std::string(ListAfterSql());
+  Page<v1::TierReview> page;
+  absl::Status status = WithConnection(pool_, "list tier reviews", [&](DbConnection& db) {
+    page.items.clear();
+    const int64_t limit = page_size + 1;
+    sql::PreparedStatement& select = db.Prepare(after ? *kListAfter : *kListFirst);
+    if (after) {
+      BindAll(select, {after->run_time, after->run_time, after->review_id, limit});
+    } else {
+      BindAll(select, {limit});
+    }
+    std::unique_ptr<sql::ResultSet> row(select.executeQuery());
+    while (row->next()) page.items.push_back(ReadReview(*row));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  TrimPage(page, page_size);
+  return page;
+}
+
+absl::StatusOr<Page<v1::TierChange>> TierReviews::ListChanges(const std::string& review_id,
+                                                              int page_size,
+                                                              int64_t after_account_id) {
+  absl::StatusOr<bool> recorded = Recorded(review_id);
+  if (!recorded.ok()) return recorded.status();
+  if (!*recorded) return absl::NotFoundError(absl::StrCat("tier review ", review_id, " not found"));
+  Page<v1::TierChange> page;
+  absl::Status status = WithConnection(pool_, "list tier changes", [&](DbConnection& db) {
+    page.items.clear();
+    sql::PreparedStatement& select = db.Prepare(kListChanges);
+    BindAll(select, {review_id, after_account_id, int64_t{page_size} + 1});
+    std::unique_ptr<sql::ResultSet> row(select.executeQuery());
+    while (row->next()) page.items.push_back(ReadChange(*row));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  TrimPage(page, page_size);
+  return page;
 }
 
 }  // namespace kam::analytics

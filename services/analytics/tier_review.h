@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "services/analytics/projection.h"
@@ -12,6 +13,10 @@
 #include "services/analytics/scope.h"
 #include "services/analytics/score.h"
 #include "services/common/store_support.h"
+
+namespace prometheus {
+class Registry;
+}
 
 // The tier review (DOMAIN.md: "the key-account list is re-evaluated periodically"): every
 // account's ABC class and score over the review's period propose its tier; the review is
@@ -41,7 +46,8 @@ TierProposal ProposeTier(v1::AbcClass abc_class, int64_t revenue, double score,
 absl::StatusOr<v1::TierReviewParameters> CheckReviewParameters(
     const v1::TierReviewParameters& parameters);
 
-// Applies one tier decision in the accounts service.
+// Applies one tier decision in the accounts service. A review calls it from several threads
+// at once.
 class TierWriter {
  public:
   virtual ~TierWriter() = default;
@@ -58,9 +64,11 @@ std::unique_ptr<TierWriter> MakeGrpcTierWriter(const std::shared_ptr<grpc::Chann
 
 class TierReviews {
  public:
+  // `registry` may be null (tests); it gets kam_tier_review_last_run_timestamp_seconds and
+  // kam_tier_review_changes_total{direction="promotion"|"demotion"} (changes applied).
   TierReviews(DbPool& pool, SalesAnalyses& sales, Scorer& scorer, Projection& projection,
-              TierWriter& writer)
-      : pool_(pool), sales_(sales), scorer_(scorer), projection_(projection), writer_(writer) {}
+              TierWriter& writer, prometheus::Registry* registry = nullptr);
+  ~TierReviews();
 
   // Runs a review over every (non-archived) account with `parameters` (already checked).
   // Idempotent by (m.actor, m.request_id): a retry returns the recorded review, first
@@ -68,6 +76,10 @@ class TierReviews {
   // same request_id with other parameters is INVALID_ARGUMENT. Only changed tiers are
   // applied, each with request_id "<review_id>/<account_id>". A dry run records the review
   // and its proposed changes but applies nothing.
+  // UNAVAILABLE when accounts cannot be reached: the review stays recorded as PARTIAL with
+  // the changes not applied yet (each with its error), and a retry finishes it. Changes that
+  // accounts refuses for another reason stay pending with their error; the review is then
+  // returned as PARTIAL.
   absl::StatusOr<v1::TierReview> Run(const Mutation& m, const v1::TierReviewParameters& parameters,
                                      bool dry_run);
 
@@ -85,11 +97,31 @@ class TierReviews {
                                                    int64_t after_account_id);
 
  private:
+  struct Metrics;
+  struct Proposal;
+  struct PendingChange;
+
+  absl::StatusOr<Proposal> Propose(const v1::TierReviewParameters& parameters);
+  absl::StatusOr<bool> Recorded(const std::string& review_id);
+  absl::Status CheckSameRequest(const v1::TierReview& review,
+                                const v1::TierReviewParameters& parameters, bool dry_run);
+  // Applies the review's pending changes slice by slice, storing each slice's outcome, then
+  // the review's pending count and state.
+  absl::Status ApplyPending(const std::string& review_id);
+  // SetTier for every change of `slice`, several in flight; stops at the first UNAVAILABLE
+  // and gives the changes not tried that status.
+  std::vector<absl::Status> ApplySlice(const std::string& review_id,
+                                       const std::vector<PendingChange>& slice);
+  absl::Status StoreOutcome(const std::string& review_id, const std::vector<PendingChange>& slice,
+                            const std::vector<absl::Status>& results);
+  absl::Status FinishReview(const std::string& review_id);
+
   DbPool& pool_;
   SalesAnalyses& sales_;
   Scorer& scorer_;
   Projection& projection_;
   TierWriter& writer_;
+  std::unique_ptr<Metrics> metrics_;
 };
 
 }  // namespace kam::analytics
