@@ -21,7 +21,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -220,19 +222,45 @@ class RawLineWriter {
 
 // ---- Load --------------------------------------------------------------------------------
 
+// The projection's time on one kind of message.
+struct PhaseTime {
+  int64_t messages = 0;
+  int64_t events = 0;
+  double seconds = 0;       // wall, inside Apply*
+  double client_cpu_s = 0;  // this process's CPU in there (the rest: the server, waits)
+};
+
 struct LoadResult {
   kam::bench::StreamCounts accounts;
   kam::bench::StreamCounts complaints;
+  // "accounts" (account.created/archived), "commerce" (orders, payments, contracts),
+  // "complaints".
+  std::map<std::string, PhaseTime> phases;
   double generate_s = 0;  // building the messages (not the projection's cost)
   double apply_s = 0;     // inside ApplyAccounts / ApplyComplaints
-  double raw_insert_s = 0;
   double wall_s = 0;
   int64_t messages = 0;
 };
 
-// Every message through the projection; the lines also into bench_order_lines.
-LoadResult Load(const kam::bench::DataShape& shape, an::Projection& projection,
-                RawLineWriter& raw) {
+double ProcessCpuSeconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+
+// Times `apply` as one message of `phase`.
+void Apply(LoadResult& result, const std::string& phase, int events,
+           const std::function<absl::StatusOr<kam::FeedProgress>()>& apply) {
+  const Clock::time_point start = Clock::now();
+  const double cpu = ProcessCpuSeconds();
+  absl::StatusOr<kam::FeedProgress> progress = apply();
+  if (!progress.ok()) Fail(absl::StrCat("apply (", phase, ")"), progress.status());
+  PhaseTime& time = result.phases[phase];
+  time.seconds += SecondsSince(start);
+  time.client_cpu_s += ProcessCpuSeconds() - cpu;
+  time.events += events;
+  ++time.messages;
+  ++result.messages;
+}
+
+// Every message through the projection.
+LoadResult Load(const kam::bench::DataShape& shape, an::Projection& projection) {
   LoadResult result;
   const Clock::time_point wall = Clock::now();
   kam::bench::AccountsStream accounts(shape);
@@ -240,40 +268,92 @@ LoadResult Load(const kam::bench::DataShape& shape, an::Projection& projection,
   std::vector<kam::bench::RawLine> lines;
   int64_t next_report = 0;
   for (;;) {
-    Clock::time_point step = Clock::now();
+    const Clock::time_point step = Clock::now();
     if (!accounts.Next(message, lines)) break;
+    lines.clear();
     result.generate_s += SecondsSince(step);
-    step = Clock::now();
-    absl::StatusOr<kam::FeedProgress> progress = projection.ApplyAccounts(message);
-    if (!progress.ok()) Fail("ApplyAccounts", progress.status());
-    result.apply_s += SecondsSince(step);
-    ++result.messages;
-    raw.Add(lines);
+    const bool commerce = message.events(0).type().rfind("account.", 0) != 0;
+    Apply(result, commerce ? "commerce" : "accounts", message.events_size(),
+          [&] { return projection.ApplyAccounts(message); });
     if (accounts.counts().events >= next_report) {
       std::cerr << "load: " << accounts.counts().events << " events, " << accounts.counts().lines
                 << " lines, " << static_cast<int64_t>(SecondsSince(wall)) << " s" << std::endl;
       next_report += 250000;
     }
   }
-  raw.Finish();
 
   kam::bench::ComplaintsStream complaints(shape, accounts.cumulative_weights());
   kam::complaints::v1::WatchEventsResponse complaint_message;
   for (;;) {
-    Clock::time_point step = Clock::now();
+    const Clock::time_point step = Clock::now();
     if (!complaints.Next(complaint_message)) break;
     result.generate_s += SecondsSince(step);
-    step = Clock::now();
-    absl::StatusOr<kam::FeedProgress> progress = projection.ApplyComplaints(complaint_message);
-    if (!progress.ok()) Fail("ApplyComplaints", progress.status());
-    result.apply_s += SecondsSince(step);
-    ++result.messages;
+    Apply(result, "complaints", complaint_message.events_size(),
+          [&] { return projection.ApplyComplaints(complaint_message); });
   }
+  for (const auto& [phase, time] : result.phases) result.apply_s += time.seconds;
   result.accounts = accounts.counts();
   result.complaints = complaints.counts();
-  result.raw_insert_s = raw.seconds();
   result.wall_s = SecondsSince(wall);
   return result;
+}
+
+// The same lines again (the generator is deterministic) into bench_order_lines; seconds.
+double LoadRawLines(const kam::bench::DataShape& shape, kam::DbPool& pool) {
+  RawLineWriter raw(pool);
+  kam::bench::AccountsStream accounts(shape);
+  kam::accounts::v1::WatchEventsResponse message;
+  std::vector<kam::bench::RawLine> lines;
+  while (accounts.Next(message, lines)) raw.Add(lines);
+  raw.Finish();
+  return raw.seconds();
+}
+
+// Server counters (MariaDB's information_schema.GLOBAL_STATUS; empty elsewhere), to see what
+// the load cost the server: statements, rows written (Handler_write/update/delete), index
+// lookups, fsyncs, redo bytes.
+std::map<std::string, int64_t> ServerCounters(kam::DbPool& pool) {
+  std::map<std::string, int64_t> counters;
+  (void)kam::WithConnection(pool, "status", [&](kam::DbConnection& db) {
+    try {
+      std::unique_ptr<sql::ResultSet> rows(
+          db.Prepare(
+                "SELECT VARIABLE_NAME AS n, VARIABLE_VALUE AS v FROM "
+                "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('COM_STMT_EXECUTE', "
+                "'HANDLER_WRITE', "
+                "'HANDLER_UPDATE', 'HANDLER_DELETE', 'HANDLER_READ_KEY', 'INNODB_DATA_FSYNCS', "
+                "'INNODB_OS_LOG_WRITTEN', 'INNODB_BUFFER_POOL_READS')")
+              .executeQuery());
+      while (rows->next()) counters[rows->getString("n")] = rows->getInt64("v");
+    } catch (const sql::SQLException&) {
+    }
+    return absl::OkStatus();
+  });
+  return counters;
+}
+
+Json CounterDelta(const std::map<std::string, int64_t>& before,
+                  const std::map<std::string, int64_t>& after) {
+  Json out = Json::object();
+  for (const auto& [name, value] : after) {
+    const auto it = before.find(name);
+    std::string key = name;
+    std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+    out[key] = value - (it == before.end() ? 0 : it->second);
+  }
+  return out;
+}
+
+Json PhasesJson(const LoadResult& load) {
+  Json out = Json::object();
+  for (const auto& [phase, time] : load.phases) {
+    out[phase] = {{"messages", time.messages},
+                  {"events", time.events},
+                  {"apply_s", std::round(time.seconds * 10) / 10},
+                  {"events_per_s", std::llround(time.events / time.seconds)},
+                  {"client_cpu_s", std::round(time.client_cpu_s * 10) / 10}};
+  }
+  return out;
 }
 
 // ---- Timing ------------------------------------------------------------------------------
@@ -605,8 +685,11 @@ int main(int argc, char** argv) {
   shape.zone = config.zone;
 
   an::Projection projection(pool, config, nullptr);
-  RawLineWriter raw(pool);
-  const LoadResult load = Load(shape, projection, raw);
+  const std::map<std::string, int64_t> counters_before = ServerCounters(pool);
+  const LoadResult load = Load(shape, projection);
+  const Json load_counters = CounterDelta(counters_before, ServerCounters(pool));
+  std::cerr << "raw lines: inserting " << options.lines << std::endl;
+  const double raw_insert_s = LoadRawLines(shape, pool);
   const Clock::time_point analyze_start = Clock::now();
   for (const char* table :
        {"accounts", "account_groups", "account_activity", "account_month", "account_product_month",
@@ -638,9 +721,11 @@ int main(int argc, char** argv) {
                      std::llround((load.accounts.events + load.complaints.events) / load.apply_s)},
                     {"lines_per_s", std::llround(load.accounts.lines / load.apply_s)},
                     {"generate_s", std::round(load.generate_s * 10) / 10},
-                    {"raw_insert_s", std::round(load.raw_insert_s * 10) / 10},
-                    {"raw_lines_per_s", std::llround(load.accounts.lines / load.raw_insert_s)},
+                    {"raw_insert_s", std::round(raw_insert_s * 10) / 10},
+                    {"raw_lines_per_s", std::llround(load.accounts.lines / raw_insert_s)},
                     {"wall_s", std::round(load.wall_s * 10) / 10},
+                    {"phases", PhasesJson(load)},
+                    {"server_counters", load_counters},
                     {"analyze_tables_s", std::round(analyze_s * 10) / 10}};
   report["projected"] = {{"accounts_cursor", CursorOf(projection, an::kAccountsStream)},
                          {"complaints_cursor", CursorOf(projection, an::kComplaintsStream)},
