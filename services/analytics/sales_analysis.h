@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,6 +46,29 @@ double ParetoTop20Share(const std::vector<RevenueRow>& rows);
 // The thresholds with defaults filled in (7500/9500); INVALID_ARGUMENT naming
 // "thresholds.a_share_bp" / "thresholds.b_share_bp" unless 0 < a < b <= 10000.
 absl::StatusOr<v1::AbcThresholds> CheckAbcThresholds(const v1::AbcThresholds& thresholds);
+
+// ---- Pure product rules ----
+
+// One product's sales to the set of accounts in the period, and the company's inventory of it
+// (the months of the period with a snapshot and the sum of their values).
+struct ProductFigures {
+  std::string product_code;
+  std::string product_category;
+  int64_t quantity = 0;
+  int64_t revenue = 0;
+  int64_t cost = 0;
+  int64_t inventory_months = 0;
+  int64_t inventory_sum = 0;
+};
+
+// Product rows ranked by revenue (descending, ties by product code): rank, share and
+// cumulative share of the set's revenue, gross margin rate, and, for products with
+// inventory, average inventory (the mean of the months present, rounded half up),
+// turnover = revenue / that mean (taken exactly: revenue x months / sum; 0 when the sum is 0),
+// cross ratio = margin rate x turnover, and contribution = cross ratio x share divided by the
+// sum of that product over the products with inventory (all 0 unless that sum is positive).
+std::vector<v1::ProductRow> RankProducts(std::vector<ProductFigures> products,
+                                         const std::string& currency);
 
 // ---- The analyses ----
 

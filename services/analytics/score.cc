@@ -135,6 +135,12 @@ std::vector<double> RanksOf(const std::vector<FactorInputs>& inputs, Get get) {
   return PercentileRanks(values);
 }
 
+// Fewer valid complaints is better: the inverted rank. The one account of a set of one is
+// the best on every relative factor, this one included.
+double QualityLoss(double complaints_rank, size_t accounts) {
+  return accounts == 1 ? 1.0 : 1.0 - complaints_rank;
+}
+
 // The normalised (0-1, higher is better) factors of every account, in input order.
 std::vector<FactorValues> Normalize(const std::vector<FactorInputs>& inputs) {
   const std::vector<double> contract =
@@ -154,7 +160,7 @@ std::vector<FactorValues> Normalize(const std::vector<FactorInputs>& inputs) {
               revenue[i],
               CollectionRate(in),
               profit[i],
-              1.0 - complaints[i],
+              QualityLoss(complaints[i], inputs.size()),
               std::clamp(in.industry_influence, 0, 100) / 100.0,
               CreditScale(in.credit_rating)};
   }

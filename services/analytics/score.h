@@ -13,7 +13,8 @@
 //    (accounts with a lower value + (accounts with an equal value - 1) / 2) / (n - 1), 1 for a
 //    set of one; so one outsized customer does not flatten everyone else;
 //  - quality loss (valid complaints in the period): the same rank, inverted (fewer is
-//    better);
+//    better; the account of a set of one gets 1 here too);
+//  - unit price is revenue / quantity (0 without quantity), ranked like the others;
 //  - collection rate (paid / revenue, capped at 1; 0 without revenue), industry influence
 //    (0-100, / 100) and credit (AAA 1.0, AA 0.85, A 0.7, BBB 0.55, BB 0.4, B 0.25, C 0.1,
 //    none 0): absolute.
