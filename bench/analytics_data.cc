@@ -22,6 +22,8 @@ constexpr int kGroupHeads = 100;
 constexpr int kSubsidiaries = 1000;  // accounts kGroupHeads+1..kSubsidiaries
 constexpr double kParetoAlpha = 2.0;
 constexpr double kMaxWeight = 1000;
+// Quantities scale with w^kSizeExponent: revenue per account ~ w^1.8, a Pareto tail.
+constexpr double kSizeExponent = 0.8;
 constexpr int kOrdersPerContract = 40;
 constexpr int kAccountsPerComplaint = 100;
 
@@ -209,7 +211,7 @@ void AccountsStream::AddCommerce(av1::WatchEventsResponse& message, std::vector<
   const int64_t order_id = ++counts_.orders;
   const int64_t account_id = PickAccount(rng_);
   const int64_t size =
-      std::max<int64_t>(1, std::llround(std::sqrt(Weight(shape_.seed, account_id))));
+      std::max<int64_t>(1, std::llround(std::pow(Weight(shape_.seed, account_id), kSizeExponent)));
   const int64_t line_count = std::min<int64_t>(1 + Below(rng_, 10), shape_.lines - counts_.lines);
 
   av1::Event& event = NewEvent(message, "order.recorded", "order", order_id, order_time);

@@ -20,10 +20,11 @@
 //    with noise), about 1 % archived, and groups: accounts 1-100 are group heads, 101-1000
 //    their subsidiaries, and about 1 % of the rest belong to one of those (three levels).
 //  - orders of 1-10 lines (5.5 on average), spread evenly over the 24 months in time order.
-//    Each account has a Pareto(alpha 2) weight w: it orders with a frequency proportional to
-//    w and in quantities scaled by sqrt(w), so revenue per account is Pareto-shaped with a
-//    heavy head (about 80 % of a year's revenue from the top 20 % of the customers who buy);
-//    many small accounts buy nothing in a given year, as in a real long tail.
+//    Each account has a Pareto(alpha 2) weight w (capped at 1000): it orders with a frequency
+//    proportional to w and in quantities scaled by w^0.8, so revenue per account is
+//    Pareto-shaped with a heavy head (about 80 % of a year's revenue from the top 20 % of the
+//    customers who buy); about half the accounts buy nothing in a given year, as in a real
+//    long tail.
 //  - 5,000 products in 40 categories, popular ones more often.
 //  - a payment for 90 % of orders (15-75 days later, 15 % of them half the order), a signed
 //    contract per ~40 orders, and a complaint per ~100 accounts (70 % judged valid).
