@@ -358,27 +358,43 @@ Json PhasesJson(const LoadResult& load) {
 
 // ---- Timing ------------------------------------------------------------------------------
 
-// Runs `body` `repeat` times; the median in seconds, or nullopt (and the error on stderr)
-// when it fails: a module still provisional must not stop the rest of the run.
-std::optional<double> Median(const std::string& name, int repeat,
-                             const std::function<absl::Status()>& body) {
-  std::vector<double> seconds;
-  for (int i = 0; i < repeat; ++i) {
-    const Clock::time_point start = Clock::now();
-    if (absl::Status s = body(); !s.ok()) {
-      std::cerr << name << ": " << s << std::endl;
-      return std::nullopt;
-    }
-    seconds.push_back(SecondsSince(start));
-    std::cerr << name << ": " << seconds.back() << " s" << std::endl;
-  }
-  std::sort(seconds.begin(), seconds.end());
-  return seconds[seconds.size() / 2];
-}
+// Figures by key: the median wall time of `repeat` runs and this process's CPU time in the
+// same run (sorting, classifying, building protos, reading rows in the connector; the rest of
+// the wall time is the server, or waiting for a core). A failure prints its error and leaves
+// nulls: a module still provisional must not stop the rest of the run.
+class Timings {
+ public:
+  // `label` prefixes the keys in progress lines on stderr.
+  explicit Timings(std::string label = "") : label_(std::move(label)) {}
 
-Json Figure(const std::optional<double>& seconds) {
-  return seconds ? Json(std::round(*seconds * 1000) / 1000) : Json(nullptr);
-}
+  bool Time(const std::string& key, int repeat, const std::function<absl::Status()>& body) {
+    std::vector<std::pair<double, double>> runs;  // (wall, cpu)
+    for (int i = 0; i < repeat; ++i) {
+      const Clock::time_point start = Clock::now();
+      const double cpu = ProcessCpuSeconds();
+      if (absl::Status s = body(); !s.ok()) {
+        std::cerr << label_ << key << ": " << s << std::endl;
+        seconds_[key] = nullptr;
+        client_cpu_[key] = nullptr;
+        return false;
+      }
+      runs.emplace_back(SecondsSince(start), ProcessCpuSeconds() - cpu);
+      std::cerr << label_ << key << ": " << runs.back().first << " s" << std::endl;
+    }
+    std::sort(runs.begin(), runs.end());
+    seconds_[key] = Rounded(runs[runs.size() / 2].first);
+    client_cpu_[key] = Rounded(runs[runs.size() / 2].second);
+    return true;
+  }
+  const Json& seconds() const { return seconds_; }
+  const Json& client_cpu() const { return client_cpu_; }
+
+ private:
+  static double Rounded(double seconds) { return std::round(seconds * 1000) / 1000; }
+  std::string label_;
+  Json seconds_ = Json::object();
+  Json client_cpu_ = Json::object();
+};
 
 // A TierWriter that accepts every change at once (the accounts service out of the picture).
 class AcceptingTierWriter : public an::TierWriter {
@@ -411,7 +427,7 @@ kam::Mutation ReviewMutation(const v1::TierReviewParameters& parameters, bool dr
 // ---- The analyses ------------------------------------------------------------------------
 
 struct AnalysisResults {
-  Json seconds = Json::object();
+  Timings timings;
   Json facts = Json::object();  // what they returned, for the cross-checks
 };
 
@@ -433,7 +449,7 @@ AnalysisResults TimeAnalyses(kam::DbPool& pool, an::Projection& projection,
     Fail("defaults", absl::InternalError("thresholds, weights or parameters refused"));
   }
 
-  out.seconds["abc"] = Figure(Median("abc", repeat, [&]() -> absl::Status {
+  out.timings.Time("abc", repeat, [&]() -> absl::Status {
     absl::StatusOr<v1::AnalyzeAbcResponse> r = sales.Abc(scope, *thresholds);
     if (!r.ok()) return r.status();
     out.facts["abc_rows"] = r->rows_size();
@@ -444,8 +460,8 @@ AnalysisResults TimeAnalyses(kam::DbPool& pool, an::Projection& projection,
       out.facts[absl::StrCat("abc_class_", v1::AbcClass_Name(c.abc_class()))] = c.customers();
     }
     return absl::OkStatus();
-  }));
-  out.seconds["composition_region"] = Figure(Median("composition", repeat, [&]() -> absl::Status {
+  });
+  out.timings.Time("composition_region", repeat, [&]() -> absl::Status {
     absl::StatusOr<v1::AnalyzeCompositionResponse> r =
         sales.Composition(scope, v1::DIMENSION_REGION);
     if (!r.ok()) return r.status();
@@ -453,35 +469,34 @@ AnalysisResults TimeAnalyses(kam::DbPool& pool, an::Projection& projection,
     out.facts["composition_classes"] = r->classes_size();
     out.facts["composition_total_revenue"] = r->total_revenue().minor_units();
     return absl::OkStatus();
-  }));
-  out.seconds["score"] = Figure(Median("score", repeat, [&]() -> absl::Status {
+  });
+  out.timings.Time("score", repeat, [&]() -> absl::Status {
     absl::StatusOr<v1::ScoreAccountsResponse> r = scorer.Score(scope, *weights);
     if (!r.ok()) return r.status();
     out.facts["score_rows"] = r->rows_size();
     return absl::OkStatus();
-  }));
+  });
   int run = 0;
-  out.seconds["tier_review_dry_run"] =
-      Figure(Median("tier review (dry run)", repeat, [&]() -> absl::Status {
-        const std::string id = absl::StrCat("bench-dry-", ++run);
-        absl::StatusOr<v1::TierReview> r =
-            reviews.Run(ReviewMutation(*parameters, true, id), *parameters, true);
-        if (!r.ok()) return r.status();
-        out.facts["review_accounts"] = r->accounts_reviewed();
-        out.facts["review_promotions"] = r->promotions();
-        out.facts["review_demotions"] = r->demotions();
-        return absl::OkStatus();
-      }));
+  out.timings.Time("tier_review_dry_run", repeat, [&]() -> absl::Status {
+    const std::string id = absl::StrCat("bench-dry-", ++run);
+    absl::StatusOr<v1::TierReview> r =
+        reviews.Run(ReviewMutation(*parameters, true, id), *parameters, true);
+    if (!r.ok()) return r.status();
+    out.facts["review_accounts"] = r->accounts_reviewed();
+    out.facts["review_promotions"] = r->promotions();
+    out.facts["review_demotions"] = r->demotions();
+    return absl::OkStatus();
+  });
   // Applying changes tiers: once, last, then once more (an unchanged review changes nothing).
   for (const char* name : {"tier_review_apply", "tier_review_apply_again"}) {
     const int64_t calls_before = writer.calls();
-    out.seconds[name] = Figure(Median(name, 1, [&]() -> absl::Status {
+    out.timings.Time(name, 1, [&]() -> absl::Status {
       absl::StatusOr<v1::TierReview> r =
           reviews.Run(ReviewMutation(*parameters, false, name), *parameters, false);
       if (!r.ok()) return r.status();
       out.facts[absl::StrCat(name, "_state")] = v1::ReviewState_Name(r->state());
       return absl::OkStatus();
-    }));
+    });
     out.facts[absl::StrCat(name, "_set_tier_calls")] = writer.calls() - calls_before;
   }
   return out;
@@ -566,8 +581,8 @@ void Explain(kam::DbPool& pool, const std::string& name, const std::string& sql,
   if (!s.ok()) std::cerr << "explain " << name << ": " << s << std::endl;
 }
 
-Json TimePlain(kam::DbPool& pool, const an::Scope& scope, const an::AnalyticsConfig& config,
-               int repeat, bool explain, Json& facts, const std::string& suffix) {
+Timings TimePlain(kam::DbPool& pool, const an::Scope& scope, const an::AnalyticsConfig& config,
+                  int repeat, bool explain, Json& facts, const std::string& suffix) {
   const absl::Time start = scope.period.Start(config.zone);
   const absl::Time end = scope.period.End(config.zone);
   const std::vector<std::pair<std::string, std::string>> queries = {
@@ -575,16 +590,15 @@ Json TimePlain(kam::DbPool& pool, const an::Scope& scope, const an::AnalyticsCon
       {"abc_window", kAbcWindow},
       {"composition_region", kCompositionRegion},
       {"score_line_inputs", kScoreLineInputs}};
-  Json seconds = Json::object();
+  Timings timings(absl::StrCat("plain", suffix, " "));
   for (const auto& [name, sql] : queries) {
     if (explain) Explain(pool, name + suffix, sql, start, end);
     PlainResult result;
-    seconds[name] = Figure(Median(absl::StrCat("plain ", name, suffix), repeat,
-                                  [&] { return RunPlain(pool, sql, start, end, result); }));
-    facts[absl::StrCat("plain_", name, "_rows")] = result.rows;
-    facts[absl::StrCat("plain_", name, "_revenue")] = result.revenue;
+    timings.Time(name, repeat, [&] { return RunPlain(pool, sql, start, end, result); });
+    facts[absl::StrCat("plain_", name, suffix, "_rows")] = result.rows;
+    facts[absl::StrCat("plain_", name, suffix, "_revenue")] = result.revenue;
   }
-  return seconds;
+  return timings;
 }
 
 // ---- Report ------------------------------------------------------------------------------
@@ -747,16 +761,21 @@ int main(int argc, char** argv) {
     }
     return absl::OkStatus();
   });
-  report["plain_s"] =
+  const Timings plain =
       TimePlain(plain_pool, scope, config, options.repeat, options.explain, analyses.facts, "");
+  report["analyses_s"] = analyses.timings.seconds();
+  report["plain_s"] = plain.seconds();
   if (options.covering) {
     const Clock::time_point index_start = Clock::now();
     Exec(pool, kAddCoveringIndex);
     report["covering_index_build_s"] = std::round(SecondsSince(index_start) * 10) / 10;
-    report["plain_covering_s"] = TimePlain(plain_pool, scope, config, options.repeat,
-                                           options.explain, analyses.facts, " (covering)");
+    const Timings covering = TimePlain(plain_pool, scope, config, options.repeat, options.explain,
+                                       analyses.facts, "_covering");
+    report["plain_covering_s"] = covering.seconds();
+    report["plain_covering_client_cpu_s"] = covering.client_cpu();
   }
-  report["analyses_s"] = analyses.seconds;
+  report["analyses_client_cpu_s"] = analyses.timings.client_cpu();
+  report["plain_client_cpu_s"] = plain.client_cpu();
   report["results"] = analyses.facts;
   std::cout << report.dump() << std::endl;
   PrintTable(report);
