@@ -2,6 +2,7 @@
 // streams applied to analytics' facts, exactly once in effect (replays, redeliveries,
 // duplicated ids, two projections at once), with the rollups, month cuts, currency rule and
 // group closure a user of the analyses would notice.
+#include <grpcpp/grpcpp.h>
 #include <prometheus/registry.h>
 
 #include <atomic>
@@ -13,13 +14,29 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "embedded_migrations.h"
 #include "gtest/gtest.h"
+#include "services/accounts/commerce_store.h"
+#include "services/accounts/service.h"
+#include "services/accounts/store.h"
+#include "services/accounts/workflow.h"
 #include "services/analytics/projection.h"
+#include "services/common/call_handler.h"
+#include "services/common/call_observer.h"
+#include "services/common/event_store.h"
+#include "services/common/identity.h"
 #include "services/common/proto_support.h"
 #include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
+
+// Both libraries generate a header named embedded_migrations.h; declare what is needed.
+namespace kam::accounts {
+const std::vector<kam::Migration>& Migrations();
+}
+namespace kam::analytics {
+const std::vector<kam::Migration>& Migrations();
+}
 
 namespace kam::analytics {
 namespace {
@@ -724,7 +741,9 @@ TEST_F(ProjectionTest, AHeartbeatMovesTheCursorToTheHeadAndAFullMessageDoesNot) 
 }
 
 // ---------------------------------------------------------------------------------------
-// Throughput (printed, not asserted): 200 messages of 500 orders of 5 lines.
+// Throughput (printed, not asserted): 200 messages of 500 orders of 5 lines, from 20,000
+// accounts and 400 products; orders arrive roughly in time order (a message covers one
+// month), as a stream of recorded orders does.
 
 TEST_F(ProjectionTest, ApplyThroughput) {
   constexpr int kMessages = 200;
@@ -743,7 +762,7 @@ TEST_F(ProjectionTest, ApplyThroughput) {
         lines.push_back(Line(absl::StrCat("SKU-", product), absl::StrCat("cat-", product % 20),
                              1 + l, 10000 + product, 6000 + product));
       }
-      const int month = 1 + static_cast<int>(order_id % 12);
+      const int month = 1 + m * 12 / kMessages;
       events.push_back(seq.Stamp(
           OrderEvent(order_id, 1 + (order_id * 7919) % 20000,
                      absl::StrCat("2025-", month < 10 ? "0" : "", month, "-15T04:00:00Z"), lines)));
@@ -758,6 +777,168 @@ TEST_F(ProjectionTest, ApplyThroughput) {
               static_cast<long long>(lines), seconds, static_cast<double>(lines) / seconds,
               1000 * seconds / kMessages);
   EXPECT_EQ(One("SELECT SUM(order_lines) FROM account_month"), absl::StrCat(lines));
+}
+
+// ---------------------------------------------------------------------------------------
+// The real producer: an in-process accounts service (stores, CallHandler, WatchEvents) on a
+// loopback port, its own schema on the same MariaDB, and the feed MakeAccountsFeed builds.
+
+namespace acc = kam::accounts;
+
+constexpr char kIdentityKey[] = "analytics-projection-test-identity-key";
+const Principal kDirector{"dir-zhao", {"director"}, ""};
+const Principal kErp{"erp-feed", {"system"}, ""};
+
+class AccountServiceFeedTest : public ProjectionTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ProjectionTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(OpenAccountsSchema());
+    accounts_ = std::make_unique<acc::AccountStore>(*accounts_pool_);
+    commerce_ = std::make_unique<acc::CommerceStore>(*accounts_pool_);
+    // Idle streams answer within milliseconds, not the 10 s heartbeat.
+    events_ = std::make_unique<EventStore>(
+        *accounts_pool_,
+        EventStreamOptions{absl::Milliseconds(20), absl::Milliseconds(200), /*max_streams=*/8},
+        nullptr);
+    workers_ = std::make_unique<WorkerPool>(4, 64);
+    metrics_ = std::make_unique<GrpcServerMetrics>(server_registry_);
+    handler_ = std::make_unique<CallHandler>(kIdentityKey, workers_.get(), metrics_.get());
+    service_ = std::make_unique<acc::AccountServiceImpl>(
+        acc::Stores{accounts_.get(), nullptr, nullptr, commerce_.get(), events_.get()},
+        handler_.get());
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    producer_ = builder.BuildAndStart();
+    ASSERT_NE(producer_, nullptr);
+    EventFeedOptions options = Projection::AccountsFeedOptions(kIdentityKey);
+    options.min_backoff = absl::Milliseconds(20);
+    options.max_backoff = absl::Milliseconds(200);
+    const std::shared_ptr<grpc::Channel> channel =
+        MakeFeedChannel(absl::StrCat("127.0.0.1:", port), options);
+    stub_ = av1::AccountService::NewStub(channel);
+    feed_ = MakeAccountsFeed(channel, *projection_, options, &feed_registry_);
+  }
+
+  void TearDown() override {
+    if (feed_) feed_->Stop();
+    if (producer_) producer_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(200)));
+    workers_.reset();
+  }
+
+  void OpenAccountsSchema() {
+    const std::string schema = schema_ + "_accounts";
+    const std::string password = "pw-" + schema;
+    ASSERT_TRUE(Ok(server_->CreateSchemaWithUser(schema, schema, password)));
+    DbSettings db{server_->host(), server_->port(), schema, password, schema};
+    db.pool_size = 6;
+    db.pool_wait = absl::Seconds(5);
+    db.io_timeout = absl::Seconds(5);
+    accounts_pool_ = std::make_unique<DbPool>(std::move(db), nullptr);
+    ASSERT_TRUE(Ok(ApplyMigrations(*accounts_pool_, acc::Migrations())));
+  }
+
+  static Mutation Request(const std::string& request_id) {
+    return {kDirector.subject,     request_id,  "fp-" + request_id,
+            "trace-" + request_id, absl::Now(), ""};
+  }
+
+  int64_t CreateAccount(const std::string& registration, int64_t parent_id) {
+    acc::Account draft;
+    draft.name = absl::StrCat("客户 ", registration);
+    draft.registration_number = registration;
+    draft.nature = acc::Nature::kOrdinaryCompany;
+    draft.region = "East China";
+    draft.owner_id = "mgr-li";
+    draft.parent_id = parent_id;
+    const Mutation m = Request(absl::StrCat("create-", registration));
+    absl::StatusOr<acc::Account> valid = acc::NewAccount(draft, kDirector, m.now);
+    EXPECT_TRUE(Ok(valid));
+    absl::StatusOr<acc::Account> created = accounts_->Create(m, valid.value_or(acc::Account{}));
+    EXPECT_TRUE(Ok(created)) << registration;
+    return created.ok() ? created->id : 0;
+  }
+
+  // An order through RecordOrder, as the ERP would send it.
+  void RecordOrder(int64_t account_id, const std::string& external_id, const std::string& at,
+                   const std::vector<av1::OrderLine>& lines) {
+    av1::RecordOrderRequest request;
+    request.set_request_id(external_id);
+    *request.mutable_order() = OrderEvent(0, account_id, at, lines).order();
+    request.mutable_order()->set_external_id(external_id);
+    av1::RecordOrderResponse response;
+    grpc::ClientContext context;
+    const SignedIdentity identity =
+        SignIdentity(kErp, "/kam.accounts.v1.AccountService/RecordOrder", kIdentityKey,
+                     absl::Now() + absl::Minutes(1));
+    context.AddMetadata(kIdentityHeader, identity.payload);
+    context.AddMetadata(kIdentitySignatureHeader, identity.signature);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    const grpc::Status status = stub_->RecordOrder(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+
+  int64_t Head() {
+    absl::StatusOr<EventBatch> batch = events_->ReadAfter(0, {}, 1);
+    EXPECT_TRUE(Ok(batch));
+    return batch.ok() ? batch->head_sequence : -1;
+  }
+
+  bool CaughtUp() {
+    const int64_t head = Head();
+    const absl::Time give_up = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < give_up) {
+      absl::StatusOr<int64_t> cursor = projection_->Cursor(kAccountsStream);
+      if (cursor.ok() && *cursor == head) return true;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  }
+
+  std::unique_ptr<DbPool> accounts_pool_;
+  std::unique_ptr<acc::AccountStore> accounts_;
+  std::unique_ptr<acc::CommerceStore> commerce_;
+  std::unique_ptr<EventStore> events_;
+  prometheus::Registry server_registry_;
+  prometheus::Registry feed_registry_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<GrpcServerMetrics> metrics_;
+  std::unique_ptr<CallHandler> handler_;
+  std::unique_ptr<acc::AccountServiceImpl> service_;
+  std::unique_ptr<grpc::Server> producer_;
+  std::unique_ptr<av1::AccountService::Stub> stub_;
+  std::unique_ptr<AccountsFeed> feed_;
+};
+
+TEST_F(AccountServiceFeedTest, TheFeedProjectsWhatTheAccountsServiceRecords) {
+  feed_->Start();
+  const int64_t group = CreateAccount("91310000G", 0);
+  const int64_t member = CreateAccount("91310000M", group);
+  RecordOrder(member, "ERP-1", "2026-06-30T15:00:00Z",
+              {Line("P-1", "pipe", 10, 100000, 60000), Line("P-2", "valve", 2, 50000, 20000)});
+  // 00:30 on 1 July in Shanghai.
+  RecordOrder(member, "ERP-2", "2026-06-30T16:30:00Z", {Line("P-1", "pipe", 1, 8000, 5000)});
+  acc::Transfer transfer{"mgr-li", "mgr-wang", {member}, "reorganisation"};
+  ASSERT_TRUE(Ok(accounts_->TransferAccounts(Request("transfer-1"), transfer)));
+  ASSERT_TRUE(CaughtUp());
+
+  // June: 100000 + 50000 = 150000 over 2 lines; July: 8000.
+  EXPECT_EQ(Rows(absl::StrCat("SELECT month, revenue_minor, cost_minor, quantity, orders, "
+                              "order_lines FROM account_month WHERE account_id = ",
+                              member, " ORDER BY month")),
+            (Table{{"202606", "150000", "80000", "12", "1", "2"},
+                   {"202607", "8000", "5000", "1", "1", "1"}}));
+  EXPECT_EQ(Rows(absl::StrCat("SELECT group_id, depth FROM account_groups WHERE account_id = ",
+                              member, " ORDER BY depth")),
+            (Table{{absl::StrCat(member), "0"}, {absl::StrCat(group), "1"}}));
+  EXPECT_EQ(Rows("SELECT owner_id, COUNT(*) FROM accounts GROUP BY owner_id ORDER BY owner_id"),
+            (Table{{"mgr-li", "1"}, {"mgr-wang", "1"}}));
+  EXPECT_EQ(Counter("kam_analytics_skipped_lines_total", "currency"), 0);
+  absl::StatusOr<v1::FactsVersion> version = projection_->Version();
+  ASSERT_TRUE(Ok(version));
+  EXPECT_EQ(version->accounts_sequence(), Head());
 }
 
 }  // namespace
