@@ -36,6 +36,12 @@ v1::AbcClass ClassAfter(int64_t before, int64_t total, int a_share_bp, int b_sha
   return v1::ABC_CLASS_C;
 }
 
+// Whether the filter leaves every (unarchived) account in scope.
+bool IsEmptyFilter(const v1::AnalysisFilter& f) {
+  return f.region().empty() && f.industry().empty() && f.owner_id().empty() && f.group_id() == 0 &&
+         f.tier() == accounts_v1::TIER_UNSPECIFIED;
+}
+
 // ---- SQL ----
 
 std::unique_ptr<sql::ResultSet> Query(DbConnection& db, const std::string& statement,
@@ -79,15 +85,17 @@ const std::string& AccountMonthsSql() {
 }
 
 // The company's revenue: every account analytics knows that is not archived, any filter
-// aside. Reads the covering (month, account_id, revenue_minor) index.
+// aside. Only run under a filter: unfiltered, the Transactions rows are the company.
 constexpr char kCompanyRevenue[] =
     "SELECT CAST(COALESCE(SUM(m.revenue_minor), 0) AS SIGNED) AS revenue"
     " FROM account_month m JOIN accounts a ON a.account_id = m.account_id"
     " WHERE m.month BETWEEN ? AND ? AND a.archived = 0";
 
-constexpr char kAccountRef[] =
-    "SELECT a.account_id, a.name, a.tier, a.owner_id, a.region, a.industry"
-    " FROM accounts a WHERE a.account_id = ? AND a.archived = 0";
+const std::string& AccountRefSql() {
+  static const std::string* const sql = new std::string(absl::StrCat(
+      "SELECT ", kAccountRefColumns, " FROM accounts a WHERE a.account_id = ? AND a.archived = 0"));
+  return *sql;
+}
 
 // Rows of product sales as (product_code, month, quantity, revenue_minor, cost_minor,
 // product_category); FoldProductSales reads them.
@@ -153,6 +161,7 @@ absl::StatusOr<std::vector<AccountSales>> ReadAccountSales(DbPool& pool, const S
   Append(params, AccountConditionParams(scope.filter));
   std::vector<AccountSales> accounts;
   absl::Status status = WithConnection(pool, "analytics.account_sales", [&](DbConnection& db) {
+    accounts.clear();  // WithConnection repeats the body after a lost connection
     std::unique_ptr<sql::ResultSet> rows = Query(db, AccountRevenueSql(), params);
     while (rows->next()) {
       const int64_t id = rows->getInt64("account_id");
@@ -193,7 +202,12 @@ std::vector<size_t> Positions(const std::vector<AccountSales>& accounts,
   return positions;
 }
 
-// ---- Composition keys ----
+struct AbcClassTotals {
+  int32_t customers = 0;
+  int64_t revenue = 0;
+};
+
+// ---- Composition ----
 
 // The enum value's name ("TIER_A"); "" for UNSPECIFIED (unset), the number for a value this
 // build does not know.
@@ -224,11 +238,6 @@ std::string ClassKey(const AccountSales& a, v1::Dimension dimension) {
   }
 }
 
-struct AbcClassTotals {
-  int32_t customers = 0;
-  int64_t revenue = 0;
-};
-
 struct ClassTotals {
   int32_t customers = 0;
   int64_t revenue = 0;
@@ -237,16 +246,80 @@ struct ClassTotals {
   int order = 0;  // position in the response's class list
 };
 
-// Classes by revenue, largest first, ties by key.
-std::vector<std::pair<std::string, ClassTotals*>> OrderClasses(
-    std::map<std::string, ClassTotals>& classes) {
-  std::vector<std::pair<std::string, ClassTotals*>> ordered;
-  for (auto& [key, totals] : classes) ordered.emplace_back(key, &totals);
+// The accounts split by one dimension.
+struct Classed {
+  std::map<std::string, ClassTotals> classes;
+  std::vector<const ClassTotals*> class_of;  // per account, in `accounts` order
+  std::vector<std::string> keys;             // likewise
+  int64_t total = 0;
+  int32_t key_accounts = 0;
+  int64_t key_account_revenue = 0;
+};
+
+Classed ClassifyAccounts(const std::vector<AccountSales>& accounts, v1::Dimension dimension) {
+  Classed out;
+  out.keys.reserve(accounts.size());
+  for (const AccountSales& a : accounts) {
+    ClassTotals& c = out.classes[out.keys.emplace_back(ClassKey(a, dimension))];
+    ++c.customers;
+    c.revenue += a.revenue;
+    out.total += a.revenue;
+    if (!IsKeyAccount(a.account.tier())) continue;
+    ++c.key_accounts;
+    c.key_account_revenue += a.revenue;
+    ++out.key_accounts;
+    out.key_account_revenue += a.revenue;
+  }
+  out.class_of.reserve(accounts.size());
+  for (const std::string& key : out.keys) out.class_of.push_back(&out.classes[key]);
+  return out;
+}
+
+// Classes by revenue, largest first, ties by key; numbers each class's `order`.
+void FillCompositionClasses(Classed& classed, const std::string& currency,
+                            v1::AnalyzeCompositionResponse* response) {
+  std::vector<std::pair<const std::string*, ClassTotals*>> ordered;
+  for (auto& [key, totals] : classed.classes) ordered.emplace_back(&key, &totals);
   std::stable_sort(ordered.begin(), ordered.end(), [](const auto& x, const auto& y) {
     return x.second->revenue > y.second->revenue;
   });
-  for (size_t i = 0; i < ordered.size(); ++i) ordered[i].second->order = static_cast<int>(i);
-  return ordered;
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    ClassTotals& c = *ordered[i].second;
+    c.order = static_cast<int>(i);
+    v1::CompositionClass* out = response->add_classes();
+    out->set_key(*ordered[i].first);
+    out->set_customers(c.customers);
+    *out->mutable_revenue() = MakeMoney(c.revenue, currency);
+    out->set_share(Ratio(c.revenue, classed.total));
+    out->set_key_accounts(c.key_accounts);
+    *out->mutable_key_account_revenue() = MakeMoney(c.key_account_revenue, currency);
+  }
+  *response->mutable_total_revenue() = MakeMoney(classed.total, currency);
+  response->set_key_accounts(classed.key_accounts);
+  response->set_key_account_share(Ratio(classed.key_account_revenue, classed.total));
+}
+
+// Rows by class order, then revenue (largest first), then account id. Moves the accounts'
+// refs into the rows.
+void FillCompositionRows(std::vector<AccountSales>& accounts, const Classed& classed,
+                         const std::string& currency, v1::AnalyzeCompositionResponse* response) {
+  std::vector<size_t> order(accounts.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    const int cx = classed.class_of[x]->order, cy = classed.class_of[y]->order;
+    if (cx != cy) return cx < cy;
+    if (accounts[x].revenue != accounts[y].revenue) {
+      return accounts[x].revenue > accounts[y].revenue;
+    }
+    return accounts[x].account.id() < accounts[y].account.id();
+  });
+  for (size_t i : order) {
+    v1::CompositionRow* row = response->add_rows();
+    *row->mutable_account() = std::move(accounts[i].account);
+    row->set_class_key(classed.keys[i]);
+    *row->mutable_revenue() = MakeMoney(accounts[i].revenue, currency);
+    row->set_share_in_class(Ratio(accounts[i].revenue, classed.class_of[i]->revenue));
+  }
 }
 
 // ---- Transactions ----
@@ -290,6 +363,12 @@ int64_t ReadCompanyRevenue(DbConnection& db, const Period& period) {
   return row->next() ? row->getInt64("revenue") : 0;
 }
 
+int64_t TotalRevenue(const std::vector<AccountMonths>& accounts) {
+  int64_t total = 0;
+  for (const AccountMonths& a : accounts) total += a.revenue;
+  return total;
+}
+
 // Shares compared exactly: revenue / company < bp / 10000. Without company revenue every
 // share is 0, so any positive target is missed.
 bool IsShortfall(const AccountMonths& a, int64_t company_revenue) {
@@ -298,13 +377,22 @@ bool IsShortfall(const AccountMonths& a, int64_t company_revenue) {
   return BelowShare(a.revenue, company_revenue, a.expected_share_bp);
 }
 
-void FillTransactionRow(AccountMonths& a, const Period& period, int64_t company_revenue,
-                        const std::string& currency, v1::TransactionRow* row) {
+// "YYYY-MM" for each month of the period, formatted once for all rows.
+std::vector<std::string> MonthLabels(const Period& period) {
+  std::vector<std::string> labels;
+  for (int month : period.Months()) labels.push_back(MonthLabel(month));
+  return labels;
+}
+
+void FillTransactionRow(AccountMonths& a, const std::vector<std::string>& month_labels,
+                        int64_t company_revenue, const std::string& currency,
+                        v1::TransactionRow* row) {
   *row->mutable_account() = std::move(a.account);
   *row->mutable_revenue() = MakeMoney(a.revenue, currency);
+  row->mutable_months()->Reserve(static_cast<int>(a.months.size()));
   for (size_t i = 0; i < a.months.size(); ++i) {
     v1::MonthRevenue* month = row->add_months();
-    month->set_month(MonthLabel(AddMonths(period.first_month, static_cast<int>(i))));
+    month->set_month(month_labels[i]);
     *month->mutable_revenue() = MakeMoney(a.months[i], currency);
   }
   row->set_share(Ratio(a.revenue, company_revenue));
@@ -354,11 +442,6 @@ std::vector<ProductFigures> SoldProducts(ProductMap& products) {
     if (p.quantity > 0) sold.push_back(std::move(p));
   }
   return sold;
-}
-
-bool IsEmptyFilter(const v1::AnalysisFilter& f) {
-  return f.region().empty() && f.industry().empty() && f.owner_id().empty() && f.group_id() == 0 &&
-         f.tier() == accounts_v1::TIER_UNSPECIFIED;
 }
 
 // Every account unfiltered: the per-product rollup minus the archived accounts' purchases
@@ -543,59 +626,12 @@ absl::StatusOr<v1::AnalyzeCompositionResponse> SalesAnalyses::Composition(const 
                                                                           v1::Dimension dimension) {
   absl::StatusOr<std::vector<AccountSales>> accounts = ReadAccountSales(pool_, scope);
   if (!accounts.ok()) return accounts.status();
-  std::map<std::string, ClassTotals> classes;
-  std::vector<std::string> keys;  // per account, in `accounts` order
-  keys.reserve(accounts->size());
-  int64_t total = 0, key_revenue = 0;
-  int32_t key_accounts = 0;
-  for (const AccountSales& a : *accounts) {
-    ClassTotals& c = classes[keys.emplace_back(ClassKey(a, dimension))];
-    ++c.customers;
-    c.revenue += a.revenue;
-    total += a.revenue;
-    if (!IsKeyAccount(a.account.tier())) continue;
-    ++c.key_accounts;
-    c.key_account_revenue += a.revenue;
-    ++key_accounts;
-    key_revenue += a.revenue;
-  }
-
+  Classed classed = ClassifyAccounts(*accounts, dimension);
   v1::AnalyzeCompositionResponse response;
   response.set_period(scope.period.label);
   response.set_dimension(dimension);
-  for (const auto& [key, c] : OrderClasses(classes)) {
-    v1::CompositionClass* out = response.add_classes();
-    out->set_key(key);
-    out->set_customers(c->customers);
-    *out->mutable_revenue() = MakeMoney(c->revenue, config_.currency);
-    out->set_share(Ratio(c->revenue, total));
-    out->set_key_accounts(c->key_accounts);
-    *out->mutable_key_account_revenue() = MakeMoney(c->key_account_revenue, config_.currency);
-  }
-  *response.mutable_total_revenue() = MakeMoney(total, config_.currency);
-  response.set_key_accounts(key_accounts);
-  response.set_key_account_share(Ratio(key_revenue, total));
-
-  // Rows by class order, then revenue (largest first), then account id.
-  std::vector<const ClassTotals*> class_of(accounts->size());
-  for (size_t i = 0; i < class_of.size(); ++i) class_of[i] = &classes[keys[i]];
-  std::vector<size_t> order(accounts->size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    const AccountSales& ax = (*accounts)[x];
-    const AccountSales& ay = (*accounts)[y];
-    if (class_of[x]->order != class_of[y]->order) return class_of[x]->order < class_of[y]->order;
-    if (ax.revenue != ay.revenue) return ax.revenue > ay.revenue;
-    return ax.account.id() < ay.account.id();
-  });
-  for (size_t i : order) {
-    AccountSales& a = (*accounts)[i];
-    v1::CompositionRow* row = response.add_rows();
-    *row->mutable_account() = std::move(a.account);
-    row->set_class_key(keys[i]);
-    *row->mutable_revenue() = MakeMoney(a.revenue, config_.currency);
-    row->set_share_in_class(Ratio(a.revenue, class_of[i]->revenue));
-  }
+  FillCompositionClasses(classed, config_.currency, &response);
+  FillCompositionRows(*accounts, classed, config_.currency, &response);
   return response;
 }
 
@@ -605,7 +641,9 @@ absl::StatusOr<v1::AnalyzeTransactionsResponse> SalesAnalyses::Transactions(cons
   int64_t company_revenue = 0;
   absl::Status status = WithConnection(pool_, "analytics.transactions", [&](DbConnection& db) {
     accounts = ReadAccountMonths(db, scope);
-    company_revenue = ReadCompanyRevenue(db, scope.period);
+    // Unfiltered, the rows are the company (and the total is then consistent with them).
+    company_revenue =
+        IsEmptyFilter(scope.filter) ? TotalRevenue(accounts) : ReadCompanyRevenue(db, scope.period);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -617,12 +655,13 @@ absl::StatusOr<v1::AnalyzeTransactionsResponse> SalesAnalyses::Transactions(cons
   v1::AnalyzeTransactionsResponse response;
   response.set_period(scope.period.label);
   *response.mutable_company_revenue() = MakeMoney(company_revenue, config_.currency);
+  const std::vector<std::string> month_labels = MonthLabels(scope.period);
   int32_t shortfalls = 0;
   for (AccountMonths& a : accounts) {
     const bool shortfall = IsShortfall(a, company_revenue);
     if (shortfall) ++shortfalls;
     if (shortfalls_only && !shortfall) continue;
-    FillTransactionRow(a, scope.period, company_revenue, config_.currency, response.add_rows());
+    FillTransactionRow(a, month_labels, company_revenue, config_.currency, response.add_rows());
   }
   response.set_shortfalls(shortfalls);
   return response;
@@ -634,7 +673,8 @@ absl::StatusOr<v1::AnalyzeProductMixResponse> SalesAnalyses::ProductMix(const Pe
   ProductMap products;
   bool found = false;
   absl::Status status = WithConnection(pool_, "analytics.product_mix", [&](DbConnection& db) {
-    std::unique_ptr<sql::ResultSet> account = Query(db, kAccountRef, {account_id});
+    products.clear();  // WithConnection repeats the body after a lost connection
+    std::unique_ptr<sql::ResultSet> account = Query(db, AccountRefSql(), {account_id});
     found = account->next();
     if (!found) return absl::OkStatus();
     ReadAccountRef(*account, response.mutable_account());

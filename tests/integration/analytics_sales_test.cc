@@ -117,7 +117,7 @@ class SalesAnalysisTest : public test_support::SchemaTest {
     Sale(1, 202607, "PIPE-02", "pipe", 20, 1'000'000, 600'000);
     Sale(1, 202608, "STEEL-01", "steel plate", 5, 1'500'000, 1'200'000);
     Sale(1, 202608, "BOLT-03", "fastener", 100, 500'050, 500'050);
-    Sale(1, 202610, "STEEL-01", "steel plate", 1, 8'888'888, 1);  // after the period
+    Sale(1, 202610, "STEEL-01", "steel coil", 1, 8'888'888, 1);  // after the period
     Sale(2, 202607, "PIPE-02", "pipe", 30, 1'500'025, 900'000);
     Sale(2, 202609, "BOLT-03", "fastener", 200, 1'000'000, 800'000);
     Sale(3, 202608, "STEEL-01", "steel plate", 4, 1'099'925, 1'000'000);
@@ -287,6 +287,374 @@ TEST_F(SalesAnalysisTest, TheSameInputGivesTheSameOutput) {
   EXPECT_EQ(transactions(), transactions());
   auto products = [&] { return sales_->Products(Q3()).value().SerializeAsString(); };
   EXPECT_EQ(products(), products());
+}
+
+TEST_F(SalesAnalysisTest, CompositionByTierWithKeyAccounts) {
+  absl::StatusOr<v1::AnalyzeCompositionResponse> out =
+      sales_->Composition(Q3(), v1::DIMENSION_TIER);
+  ASSERT_TRUE(Ok(out));
+  EXPECT_EQ(out->period(), "2026-Q3");
+  EXPECT_EQ(out->dimension(), v1::DIMENSION_TIER);
+  // TIER_A: Acme + Dyna = 6,000,050 + 300,000 = 6,300,050 (both key accounts); TIER_B: Bolt
+  // 2,500,025 (key); TIER_C: Crane 1,099,925; unset: Fargo 100,000; TIER_D: Echo 0.
+  std::vector<std::string> keys;
+  for (const v1::CompositionClass& c : out->classes()) keys.push_back(c.key());
+  EXPECT_THAT(keys, ElementsAre("TIER_A", "TIER_B", "TIER_C", "", "TIER_D"));
+  const v1::CompositionClass& tier_a = out->classes(0);
+  EXPECT_EQ(tier_a.customers(), 2);
+  EXPECT_EQ(tier_a.revenue().minor_units(), 6'300'050);
+  EXPECT_DOUBLE_EQ(tier_a.share(), 0.630005);
+  EXPECT_EQ(tier_a.key_accounts(), 2);
+  EXPECT_EQ(tier_a.key_account_revenue().minor_units(), 6'300'050);
+  EXPECT_EQ(out->classes(1).key_accounts(), 1);
+  EXPECT_EQ(out->classes(2).key_accounts(), 0);
+  EXPECT_EQ(out->classes(2).key_account_revenue().minor_units(), 0);
+  EXPECT_DOUBLE_EQ(out->classes(3).share(), 0.01);
+  EXPECT_EQ(out->classes(4).customers(), 1);
+  EXPECT_EQ(out->classes(4).revenue().minor_units(), 0);
+
+  EXPECT_EQ(out->total_revenue().minor_units(), kCompany);
+  // Key accounts: Acme, Dyna, Bolt; (6,300,050 + 2,500,025) / 10,000,000.
+  EXPECT_EQ(out->key_accounts(), 3);
+  EXPECT_DOUBLE_EQ(out->key_account_share(), 0.8800075);
+
+  // Rows by class, then revenue.
+  EXPECT_THAT(AccountIds(out->rows()), ElementsAre(1, 4, 2, 3, 6, 5));
+  EXPECT_EQ(out->rows(0).class_key(), "TIER_A");
+  EXPECT_EQ(out->rows(0).revenue().minor_units(), kAcme);
+  EXPECT_DOUBLE_EQ(out->rows(0).share_in_class(), 6'000'050.0 / 6'300'050);
+  EXPECT_DOUBLE_EQ(out->rows(1).share_in_class(), 300'000.0 / 6'300'050);
+  EXPECT_DOUBLE_EQ(out->rows(2).share_in_class(), 1.0);
+  EXPECT_EQ(out->rows(4).class_key(), "");
+  EXPECT_EQ(out->rows(5).class_key(), "TIER_D");
+  EXPECT_EQ(out->rows(5).share_in_class(), 0.0);
+  EXPECT_EQ(out->rows(0).account().name(), "Acme");
+}
+
+TEST_F(SalesAnalysisTest, CompositionKeysForEveryDimension) {
+  struct Case {
+    v1::Dimension dimension;
+    std::vector<std::string> keys;
+    std::vector<int64_t> revenues;
+  };
+  const std::vector<Case> cases = {
+      // 1 GOV 6,000,050; 2 + 3 ORDINARY 2,500,025 + 1,099,925; 4 SPECIAL; 6 unset; 5 INDIVIDUAL.
+      {v1::DIMENSION_NATURE,
+       {"NATURE_GOVERNMENT", "NATURE_ORDINARY_COMPANY", "NATURE_SPECIAL_COMPANY", "",
+        "NATURE_INDIVIDUAL"},
+       {kAcme, kBolt + kCrane, kDyna, kFargo, 0}},
+      {v1::DIMENSION_LIFECYCLE,
+       {"LIFECYCLE_STAGE_LOYAL", "LIFECYCLE_STAGE_REPEAT", "", "LIFECYCLE_STAGE_PROSPECT"},
+       {kAcme + kDyna, kBolt + kCrane, kFargo, 0}},
+      {v1::DIMENSION_SCALE,
+       {"SCALE_LARGE", "SCALE_MEDIUM", "SCALE_SMALL", "", "SCALE_MICRO"},
+       {kAcme + kDyna, kBolt, kCrane, kFargo, 0}},
+      // Steel 6,000,050 + 1,099,925 + 300,000 = 7,399,975.
+      {v1::DIMENSION_INDUSTRY, {"Steel", "Chemicals", ""}, {kAcme + kCrane + kDyna, kBolt, kFargo}},
+      {v1::DIMENSION_REGION, {"East", "North", ""}, {kAcme + kBolt, kCrane + kDyna, kFargo}},
+      {v1::DIMENSION_OWNER,
+       {"mgr-li", "mgr-wang", "mgr-zhou"},
+       {kAcme + kBolt, kCrane + kDyna, kFargo}},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<v1::AnalyzeCompositionResponse> out = sales_->Composition(Q3(), c.dimension);
+    ASSERT_TRUE(Ok(out));
+    std::vector<std::string> keys;
+    std::vector<int64_t> revenues;
+    for (const v1::CompositionClass& k : out->classes()) {
+      keys.push_back(k.key());
+      revenues.push_back(k.revenue().minor_units());
+    }
+    EXPECT_EQ(keys, c.keys) << v1::Dimension_Name(c.dimension);
+    EXPECT_EQ(revenues, c.revenues) << v1::Dimension_Name(c.dimension);
+  }
+}
+
+TEST_F(SalesAnalysisTest, CompositionTiesByKeyAndFilters) {
+  // Two more regions without revenue: equal revenue (0) orders by key.
+  Exec(
+      "INSERT INTO accounts SELECT 8, 'Hale', nature, industry, 'Zulu', scale,"
+      " lifecycle_stage, status, tier, owner_id, 0, 0, 0, create_time, 1 FROM accounts"
+      " WHERE account_id = 5");
+  Exec(
+      "INSERT INTO accounts SELECT 9, 'Iris', nature, industry, 'Alpha', scale,"
+      " lifecycle_stage, status, tier, owner_id, 0, 0, 0, create_time, 1 FROM accounts"
+      " WHERE account_id = 5");
+  absl::StatusOr<v1::AnalyzeCompositionResponse> all =
+      sales_->Composition(Q3(), v1::DIMENSION_REGION);
+  ASSERT_TRUE(Ok(all));
+  std::vector<std::string> keys;
+  for (const v1::CompositionClass& c : all->classes()) keys.push_back(c.key());
+  EXPECT_THAT(keys, ElementsAre("East", "North", "", "Alpha", "Zulu"));
+  EXPECT_THAT(AccountIds(all->rows()), ElementsAre(1, 2, 5, 3, 4, 6, 9, 8));
+
+  // Owner mgr-li: Acme, Bolt, Echo, Hale, Iris (the archived Ghost left out); shares of
+  // their own total 8,500,075.
+  v1::AnalysisFilter mine;
+  mine.set_owner_id("mgr-li");
+  absl::StatusOr<v1::AnalyzeCompositionResponse> li =
+      sales_->Composition(Q3(mine), v1::DIMENSION_INDUSTRY);
+  ASSERT_TRUE(Ok(li));
+  ASSERT_EQ(li->classes_size(), 2);
+  EXPECT_EQ(li->classes(0).key(), "Steel");
+  EXPECT_EQ(li->classes(0).customers(), 1);
+  EXPECT_DOUBLE_EQ(li->classes(0).share(), 6'000'050.0 / 8'500'075);
+  EXPECT_EQ(li->classes(1).key(), "Chemicals");
+  EXPECT_EQ(li->classes(1).customers(), 4);  // Bolt, Echo, Hale, Iris
+  EXPECT_EQ(li->total_revenue().minor_units(), 8'500'075);
+  EXPECT_EQ(li->key_accounts(), 2);
+}
+
+TEST_F(SalesAnalysisTest, TransactionsMonthsSharesOfTheCompanyAndShortfalls) {
+  absl::StatusOr<v1::AnalyzeTransactionsResponse> out = sales_->Transactions(Q3(), false);
+  ASSERT_TRUE(Ok(out));
+  EXPECT_EQ(out->period(), "2026-Q3");
+  EXPECT_EQ(out->company_revenue().minor_units(), kCompany);  // the archived Ghost left out
+  EXPECT_THAT(AccountIds(out->rows()), ElementsAre(1, 2, 3, 4, 6, 5));
+
+  const v1::TransactionRow& acme = out->rows(0);
+  EXPECT_EQ(acme.revenue().minor_units(), kAcme);
+  ASSERT_EQ(acme.months_size(), 3);
+  EXPECT_EQ(acme.months(0).month(), "2026-07");
+  EXPECT_EQ(acme.months(0).revenue().minor_units(), 4'000'000);
+  EXPECT_EQ(acme.months(1).month(), "2026-08");
+  EXPECT_EQ(acme.months(1).revenue().minor_units(), 2'000'050);
+  EXPECT_EQ(acme.months(2).month(), "2026-09");
+  EXPECT_EQ(acme.months(2).revenue().minor_units(), 0);
+  EXPECT_EQ(acme.months(2).revenue().currency_code(), "CNY");
+  // 6,000,050 / 10,000,000 = 60.0005 % < 60.01 % expected: short by 0.0095 %.
+  EXPECT_DOUBLE_EQ(acme.share(), 0.600005);
+  EXPECT_TRUE(acme.has_target());
+  EXPECT_DOUBLE_EQ(acme.expected_share(), 0.6001);
+  EXPECT_TRUE(acme.shortfall());
+  EXPECT_DOUBLE_EQ(acme.shortfall_share(), 0.6001 - 0.600005);
+
+  // Bolt 25.00025 % >= 20 %.
+  EXPECT_TRUE(out->rows(1).has_target());
+  EXPECT_FALSE(out->rows(1).shortfall());
+  EXPECT_EQ(out->rows(1).shortfall_share(), 0.0);
+  // Crane's only target is for 2025.
+  EXPECT_FALSE(out->rows(2).has_target());
+  EXPECT_FALSE(out->rows(2).shortfall());
+  EXPECT_EQ(out->rows(2).expected_share(), 0.0);
+  // Dyna: 300,000 / 10,000,000 = 3 % exactly its 300 bp: not short.
+  EXPECT_DOUBLE_EQ(out->rows(3).share(), 0.03);
+  EXPECT_FALSE(out->rows(3).shortfall());
+  // Echo: nothing in Q3 (its October order is outside), 1 % expected.
+  const v1::TransactionRow& echo = out->rows(5);
+  EXPECT_EQ(echo.revenue().minor_units(), 0);
+  ASSERT_EQ(echo.months_size(), 3);
+  EXPECT_EQ(echo.months(1).revenue().minor_units(), 0);
+  EXPECT_TRUE(echo.shortfall());
+  EXPECT_DOUBLE_EQ(echo.shortfall_share(), 0.01);
+  EXPECT_EQ(out->shortfalls(), 2);
+
+  absl::StatusOr<v1::AnalyzeTransactionsResponse> short_only = sales_->Transactions(Q3(), true);
+  ASSERT_TRUE(Ok(short_only));
+  EXPECT_THAT(AccountIds(short_only->rows()), ElementsAre(1, 5));
+  EXPECT_EQ(short_only->shortfalls(), 2);
+}
+
+TEST_F(SalesAnalysisTest, TransactionsShareIsOfTheWholeCompanyUnderAFilter) {
+  v1::AnalysisFilter east;
+  east.set_region("East");
+  absl::StatusOr<v1::AnalyzeTransactionsResponse> out = sales_->Transactions(Q3(east), false);
+  ASSERT_TRUE(Ok(out));
+  EXPECT_THAT(AccountIds(out->rows()), ElementsAre(1, 2, 5));
+  EXPECT_EQ(out->company_revenue().minor_units(), kCompany);
+  // 2,500,025 / 10,000,000, not / 8,500,075 (East's total).
+  EXPECT_DOUBLE_EQ(out->rows(1).share(), 0.2500025);
+
+  v1::AnalysisFilter wang;
+  wang.set_owner_id("mgr-wang");
+  absl::StatusOr<v1::AnalyzeTransactionsResponse> shortfalls = sales_->Transactions(Q3(wang), true);
+  ASSERT_TRUE(Ok(shortfalls));
+  EXPECT_THAT(shortfalls->rows(), IsEmpty());
+  EXPECT_EQ(shortfalls->shortfalls(), 0);
+}
+
+TEST_F(SalesAnalysisTest, TransactionsOverAMonthAndAYear) {
+  absl::StatusOr<v1::AnalyzeTransactionsResponse> august =
+      sales_->Transactions({ParsePeriod("period", "2026-08").value(), {}}, false);
+  ASSERT_TRUE(Ok(august));
+  // August: Acme 2,000,050 + Crane 1,099,925 + Dyna 100,000 = 3,199,975.
+  EXPECT_EQ(august->company_revenue().minor_units(), 3'199'975);
+  ASSERT_EQ(august->rows(0).months_size(), 1);
+  EXPECT_EQ(august->rows(0).months(0).month(), "2026-08");
+  EXPECT_DOUBLE_EQ(august->rows(0).share(), 2'000'050.0 / 3'199'975);
+
+  absl::StatusOr<v1::AnalyzeTransactionsResponse> year =
+      sales_->Transactions({ParsePeriod("period", "2026").value(), {}}, false);
+  ASSERT_TRUE(Ok(year));
+  // 2026: Acme 9,999,999 (June) + 6,000,050 + 8,888,888 (October) = 24,888,937; company adds
+  // Bolt 2,500,025, Crane 1,099,925, Dyna 300,000, Echo 5,000, Fargo 100,000 = 28,893,887.
+  EXPECT_EQ(year->company_revenue().minor_units(), 28'893'887);
+  const v1::TransactionRow& acme = year->rows(0);
+  EXPECT_EQ(acme.revenue().minor_units(), 24'888'937);
+  ASSERT_EQ(acme.months_size(), 12);
+  EXPECT_EQ(acme.months(0).month(), "2026-01");
+  EXPECT_EQ(acme.months(5).revenue().minor_units(), 9'999'999);
+  EXPECT_EQ(acme.months(9).revenue().minor_units(), 8'888'888);
+  EXPECT_EQ(acme.months(11).month(), "2026-12");
+}
+
+TEST_F(SalesAnalysisTest, ProductMixOfOneAccount) {
+  absl::StatusOr<v1::AnalyzeProductMixResponse> out =
+      sales_->ProductMix(ParsePeriod("period", "2026-Q3").value(), 1);
+  ASSERT_TRUE(Ok(out));
+  EXPECT_EQ(out->period(), "2026-Q3");
+  EXPECT_EQ(out->account().name(), "Acme");
+  EXPECT_EQ(out->revenue().minor_units(), kAcme);
+  ASSERT_EQ(out->products_size(), 3);
+
+  // STEEL-01: 3,000,000 + 1,500,000 = 4,500,000 (cost 2,400,000 + 1,200,000 = 3,600,000,
+  // 10 + 5 units); margin 900,000 / 4,500,000 = 0.2; company inventory (1,000,000 +
+  // 2,000,000 + 3,000,000) / 3 = 2,000,000 (June left out); turnover 2.25; cross 0.45.
+  const v1::ProductRow& steel = out->products(0);
+  EXPECT_EQ(steel.product_code(), "STEEL-01");
+  EXPECT_EQ(steel.product_category(), "steel plate");  // August's, the latest in Q3
+  EXPECT_EQ(steel.rank(), 1);
+  EXPECT_EQ(steel.quantity(), 15);
+  EXPECT_EQ(steel.revenue().minor_units(), 4'500'000);
+  EXPECT_EQ(steel.cost().minor_units(), 3'600'000);
+  EXPECT_DOUBLE_EQ(steel.share(), 4'500'000.0 / 6'000'050);
+  EXPECT_DOUBLE_EQ(steel.gross_margin_rate(), 0.2);
+  EXPECT_TRUE(steel.has_inventory());
+  EXPECT_EQ(steel.average_inventory().minor_units(), 2'000'000);
+  EXPECT_DOUBLE_EQ(steel.turnover_rate(), 2.25);
+  EXPECT_DOUBLE_EQ(steel.cross_ratio(), 0.45);
+
+  // PIPE-02: 1,000,000, cost 600,000 -> margin 0.4; inventory (500,000 + 250,001) / 2 =
+  // 375,000.5 -> 375,001 shown; turnover 1,000,000 x 2 / 750,001.
+  const v1::ProductRow& pipe = out->products(1);
+  EXPECT_EQ(pipe.product_code(), "PIPE-02");
+  EXPECT_EQ(pipe.rank(), 2);
+  EXPECT_DOUBLE_EQ(pipe.cumulative_share(), 5'500'000.0 / 6'000'050);
+  EXPECT_DOUBLE_EQ(pipe.gross_margin_rate(), 0.4);
+  EXPECT_EQ(pipe.average_inventory().minor_units(), 375'001);
+  EXPECT_DOUBLE_EQ(pipe.turnover_rate(), 2'000'000.0 / 750'001);
+
+  // BOLT-03: sold at cost (margin 0): cross 0, contribution 0.
+  const v1::ProductRow& bolt = out->products(2);
+  EXPECT_EQ(bolt.product_code(), "BOLT-03");
+  EXPECT_EQ(bolt.product_category(), "fastener");
+  EXPECT_DOUBLE_EQ(bolt.cumulative_share(), 1.0);
+  EXPECT_EQ(bolt.gross_margin_rate(), 0.0);
+  EXPECT_EQ(bolt.contribution_ratio(), 0.0);
+
+  // Contribution: cross x share, normalised: steel 0.45 x 4,500,000 / 6,000,050, pipe
+  // (0.4 x 2,000,000 / 750,001) x 1,000,000 / 6,000,050.
+  const double s = 0.45 * 4'500'000 / 6'000'050;
+  const double p = 0.4 * 2'000'000 / 750'001 * 1'000'000 / 6'000'050;
+  EXPECT_NEAR(steel.contribution_ratio(), s / (s + p), 1e-12);
+  EXPECT_NEAR(pipe.contribution_ratio(), p / (s + p), 1e-12);
+}
+
+TEST_F(SalesAnalysisTest, ProductMixOfUnknownArchivedAndQuietAccounts) {
+  const Period q3 = ParsePeriod("period", "2026-Q3").value();
+  EXPECT_EQ(sales_->ProductMix(q3, 7).status().code(), absl::StatusCode::kNotFound);  // archived
+  EXPECT_EQ(sales_->ProductMix(q3, 999).status().code(), absl::StatusCode::kNotFound);
+  absl::StatusOr<v1::AnalyzeProductMixResponse> echo = sales_->ProductMix(q3, 5);
+  ASSERT_TRUE(Ok(echo));
+  EXPECT_EQ(echo->account().id(), 5);
+  EXPECT_THAT(echo->products(), IsEmpty());
+  EXPECT_EQ(echo->revenue().minor_units(), 0);
+}
+
+TEST_F(SalesAnalysisTest, ProductsOverEveryAccountLeaveTheArchivedOut) {
+  absl::StatusOr<v1::AnalyzeProductsResponse> out = sales_->Products(Q3());
+  ASSERT_TRUE(Ok(out));
+  // ONLY-ARCH was bought by the archived Ghost only; Ghost's 50,000,000 of STEEL-01 is out.
+  std::vector<std::string> codes;
+  for (const v1::ProductRow& row : out->rows()) codes.push_back(row.product_code());
+  EXPECT_THAT(codes, ElementsAre("STEEL-01", "PIPE-02", "BOLT-03", "GLUE-09"));
+  EXPECT_EQ(out->products(), 4);
+  // Revenue equals the company's: 5,599,925 + 2,800,025 + 1,500,050 + 100,000; cost
+  // 4,600,000 + 1,720,000 + 1,300,050 + 40,000 = 7,660,050.
+  EXPECT_EQ(out->revenue().minor_units(), kCompany);
+  EXPECT_EQ(out->cost().minor_units(), 7'660'050);
+
+  // STEEL-01: Acme 4,500,000 + Crane 1,099,925 = 5,599,925, 15 + 4 units, cost 4,600,000;
+  // margin 999,925 / 5,599,925; turnover 5,599,925 / 2,000,000; cross 999,925 / 2,000,000.
+  const v1::ProductRow& steel = out->rows(0);
+  EXPECT_EQ(steel.product_category(), "steel plate");  // not October's "steel coil"
+  EXPECT_EQ(steel.quantity(), 19);
+  EXPECT_EQ(steel.revenue().minor_units(), 5'599'925);
+  EXPECT_EQ(steel.cost().minor_units(), 4'600'000);
+  EXPECT_DOUBLE_EQ(steel.share(), 0.5599925);
+  EXPECT_DOUBLE_EQ(steel.gross_margin_rate(), 999'925.0 / 5'599'925);
+  EXPECT_DOUBLE_EQ(steel.turnover_rate(), 5'599'925.0 / 2'000'000);
+  EXPECT_DOUBLE_EQ(steel.cross_ratio(), 999'925.0 / 2'000'000);
+  // PIPE-02: 1,000,000 + 1,500,025 + 200,000 + 100,000 = 2,800,025 over 20 + 30 + 4 + 2 units.
+  EXPECT_EQ(out->rows(1).revenue().minor_units(), 2'800'025);
+  EXPECT_EQ(out->rows(1).quantity(), 56);
+  EXPECT_DOUBLE_EQ(out->rows(1).cumulative_share(), 0.839995);
+  // BOLT-03: 500,050 + 1,000,000, cost 1,300,050: margin 200,000 / 1,500,050; inventory
+  // 100,000 (September only): turnover 15.0005, cross 2.
+  const v1::ProductRow& bolt = out->rows(2);
+  EXPECT_EQ(bolt.revenue().minor_units(), 1'500'050);
+  EXPECT_DOUBLE_EQ(bolt.turnover_rate(), 15.0005);
+  EXPECT_DOUBLE_EQ(bolt.cross_ratio(), 2.0);
+  EXPECT_DOUBLE_EQ(bolt.cumulative_share(), 0.99);
+  // GLUE-09: no inventory snapshot.
+  const v1::ProductRow& glue = out->rows(3);
+  EXPECT_EQ(glue.product_category(), "adhesive");
+  EXPECT_FALSE(glue.has_inventory());
+  EXPECT_DOUBLE_EQ(glue.gross_margin_rate(), 0.6);
+  EXPECT_EQ(glue.contribution_ratio(), 0.0);
+  EXPECT_EQ(glue.rank(), 4);
+  // The three with inventory sum to 1.
+  EXPECT_NEAR(
+      steel.contribution_ratio() + out->rows(1).contribution_ratio() + bolt.contribution_ratio(),
+      1.0, 1e-12);
+  const double s = 999'925.0 / 2'000'000 * 0.5599925;
+  const double p = 2'160'050.0 / 750'001 * 0.2800025;
+  const double b = 2.0 * 0.150005;
+  EXPECT_NEAR(bolt.contribution_ratio(), b / (s + p + b), 1e-12);
+}
+
+TEST_F(SalesAnalysisTest, ProductsOfFilteredAccounts) {
+  v1::AnalysisFilter wang;
+  wang.set_owner_id("mgr-wang");
+  absl::StatusOr<v1::AnalyzeProductsResponse> out = sales_->Products(Q3(wang));
+  ASSERT_TRUE(Ok(out));
+  // Crane's STEEL-01 1,099,925 and Dyna's PIPE-02 200,000 + 100,000; total 1,399,925.
+  ASSERT_EQ(out->rows_size(), 2);
+  EXPECT_EQ(out->rows(0).product_code(), "STEEL-01");
+  EXPECT_EQ(out->rows(0).product_category(), "steel plate");
+  EXPECT_EQ(out->rows(0).revenue().minor_units(), 1'099'925);
+  EXPECT_EQ(out->rows(0).quantity(), 4);
+  EXPECT_DOUBLE_EQ(out->rows(0).share(), 1'099'925.0 / 1'399'925);
+  // Inventory stays the company's: 1,099,925 / 2,000,000.
+  EXPECT_DOUBLE_EQ(out->rows(0).turnover_rate(), 1'099'925.0 / 2'000'000);
+  EXPECT_EQ(out->rows(1).product_code(), "PIPE-02");
+  EXPECT_EQ(out->rows(1).product_category(), "pipe");
+  EXPECT_EQ(out->rows(1).revenue().minor_units(), 300'000);
+  EXPECT_EQ(out->rows(1).cost().minor_units(), 220'000);
+  EXPECT_EQ(out->revenue().minor_units(), 1'399'925);
+
+  // Tier A: Acme and Dyna; the archived tier-A Ghost (and its ONLY-ARCH) left out.
+  v1::AnalysisFilter tier_a;
+  tier_a.set_tier(accounts_v1::TIER_A);
+  absl::StatusOr<v1::AnalyzeProductsResponse> a = sales_->Products(Q3(tier_a));
+  ASSERT_TRUE(Ok(a));
+  std::vector<std::string> codes;
+  for (const v1::ProductRow& row : a->rows()) codes.push_back(row.product_code());
+  EXPECT_THAT(codes, ElementsAre("STEEL-01", "PIPE-02", "BOLT-03"));
+  // 4,500,000 + (1,000,000 + 300,000) + 500,050.
+  EXPECT_EQ(a->revenue().minor_units(), 6'300'050);
+  EXPECT_EQ(a->rows(1).revenue().minor_units(), 1'300'000);
+
+  // Region and group give the accounts' own products too.
+  v1::AnalysisFilter north;
+  north.set_region("North");
+  EXPECT_EQ(sales_->Products(Q3(north)).value().revenue().minor_units(), 1'399'925);
+  v1::AnalysisFilter group;
+  group.set_group_id(1);
+  EXPECT_EQ(sales_->Products(Q3(group)).value().revenue().minor_units(), 6'300'050);
+  v1::AnalysisFilter steel;
+  steel.set_industry("Steel");
+  EXPECT_EQ(sales_->Products(Q3(steel)).value().revenue().minor_units(), kAcme + kCrane + kDyna);
 }
 
 }  // namespace
