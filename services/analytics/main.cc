@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
   kam::analytics::KpiAnalyses kpis(process.pool(), projection.config());
   std::unique_ptr<kam::analytics::TierWriter> tier_writer =
       kam::analytics::MakeGrpcTierWriter(accounts_channel, identity_key);
-  kam::analytics::TierReviews reviews(process.pool(), sales, scorer, projection, *tier_writer);
+  kam::analytics::TierReviews reviews(process.pool(), sales, scorer, projection, *tier_writer,
+                                      &registry);
   kam::analytics::AnalyticsServiceImpl service(
       {&projection, &inputs, &sales, &scorer, &kpis, &reviews}, &process.handler());
   process.runner().AddService(&service, kam::analytics::v1::AnalyticsService::service_full_name());

@@ -33,17 +33,19 @@ enum Factor {
 using FactorValues = std::array<double, kFactorCount>;
 
 // One row per account in scope: the period's sums from the monthly rollup, valid complaints
-// created in the period, and the target for the period's year. The rollup and complaints are
-// aggregated once in derived tables and joined by account id, so the whole set is one pass
-// over each table, not a lookup per account.
+// created in the period, and the target for the period's year. On MariaDB the rollup's
+// derived table is split per account (LATERAL DERIVED: one primary-key range per account, so
+// the cost follows the period, not the history kept); the complaints are few and grouped once.
+// Sums are cast to BIGINT so that they arrive as integers, not decimals. Columns are read by
+// position (ReadInputsRow): a million rows make name lookups count.
 std::string InputsSql() {
   return absl::StrCat(
       "SELECT ", kAccountRefColumns,
       ", a.credit_rating,"
-      " COALESCE(m.contract_value, 0) AS contract_value, COALESCE(m.revenue, 0) AS revenue,"
-      " COALESCE(m.cost, 0) AS cost, COALESCE(m.quantity, 0) AS quantity,"
-      " COALESCE(m.paid, 0) AS paid, COALESCE(c.complaints, 0) AS complaints,"
-      " COALESCE(t.industry_influence, 0) AS industry_influence"
+      " CAST(COALESCE(m.contract_value, 0) AS SIGNED), CAST(COALESCE(m.revenue, 0) AS SIGNED),"
+      " CAST(COALESCE(m.cost, 0) AS SIGNED), CAST(COALESCE(m.quantity, 0) AS SIGNED),"
+      " CAST(COALESCE(m.paid, 0) AS SIGNED), COALESCE(c.complaints, 0),"
+      " COALESCE(t.industry_influence, 0)"
       " FROM accounts a"
       " LEFT JOIN (SELECT account_id, SUM(contract_value_minor) AS contract_value,"
       " SUM(revenue_minor) AS revenue, SUM(cost_minor) AS cost, SUM(quantity) AS quantity,"
@@ -54,7 +56,7 @@ std::string InputsSql() {
       " ON c.account_id = a.account_id"
       " LEFT JOIN account_targets t ON t.account_id = a.account_id AND t.year = ?"
       " WHERE ",
-      kAccountCondition, " ORDER BY a.account_id");
+      kAccountCondition);
 }
 
 FactorValues WeightValues(const v1::ScoreWeights& w) {
@@ -189,29 +191,57 @@ void FillBreakdown(const FactorValues& raw, const FactorValues& normalized,
   for (int f = 0; f < kFactorCount; ++f) SetFactor(raw[f], normalized[f], weights[f], factors[f]);
 }
 
-// Sorts by score descending, then account id, and sets rank = 1 + accounts scoring higher
-// (exactly equal scores share a rank).
-void SortAndRank(std::vector<v1::ScoreRow>& rows) {
-  std::sort(rows.begin(), rows.end(), [](const v1::ScoreRow& x, const v1::ScoreRow& y) {
-    if (x.score() != y.score()) return x.score() > y.score();
-    return x.account().id() < y.account().id();
+// Input indexes by score descending, then account id.
+std::vector<size_t> RankOrder(const std::vector<FactorInputs>& inputs,
+                              const std::vector<double>& scores) {
+  std::vector<size_t> order(inputs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    if (scores[x] != scores[y]) return scores[x] > scores[y];
+    return inputs[x].account.id() < inputs[y].account.id();
   });
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const bool tied = i > 0 && rows[i].score() == rows[i - 1].score();
-    rows[i].set_rank(tied ? rows[i - 1].rank() : static_cast<int32_t>(i + 1));
+  return order;
+}
+
+// Builds the rows in rank order through `add_row`, rank = 1 + accounts scoring higher
+// (exactly equal scores share a rank). `take_account` fills a row's account.
+template <typename AddRow, typename TakeAccount>
+void BuildRows(const std::vector<FactorInputs>& inputs, const v1::ScoreWeights& weights,
+               AddRow add_row, TakeAccount take_account) {
+  const FactorValues w = WeightValues(weights);
+  const std::vector<FactorValues> normalized = Normalize(inputs);
+  std::vector<double> scores(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) scores[i] = WeightedSum(normalized[i], w);
+  const std::vector<size_t> order = RankOrder(inputs, scores);
+  int32_t rank = 0;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const size_t i = order[k];
+    if (k == 0 || scores[i] != scores[order[k - 1]]) rank = static_cast<int32_t>(k + 1);
+    v1::ScoreRow* row = add_row();
+    take_account(i, row->mutable_account());
+    row->set_score(scores[i]);
+    row->set_rank(rank);
+    FillBreakdown(RawValues(inputs[i]), normalized[i], w, row->mutable_breakdown());
   }
 }
 
+// By position, in the order of InputsSql's select list.
 void ReadInputsRow(const sql::ResultSet& row, FactorInputs* out) {
-  ReadAccountRef(row, &out->account);
-  out->credit_rating = row.getInt("credit_rating");
-  out->contract_volume = row.getInt64("contract_value");
-  out->revenue = row.getInt64("revenue");
-  out->cost = row.getInt64("cost");
-  out->quantity = row.getInt64("quantity");
-  out->paid = row.getInt64("paid");
-  out->valid_complaints = row.getInt64("complaints");
-  out->industry_influence = row.getInt("industry_influence");
+  v1::AccountRef& account = out->account;
+  account.set_id(row.getInt64(1));
+  account.set_name(row.getString(2));
+  account.set_tier(static_cast<av1::Tier>(row.getInt(3)));
+  account.set_owner_id(row.getString(4));
+  account.set_region(row.getString(5));
+  account.set_industry(row.getString(6));
+  out->credit_rating = row.getInt(7);
+  out->contract_volume = row.getInt64(8);
+  out->revenue = row.getInt64(9);
+  out->cost = row.getInt64(10);
+  out->quantity = row.getInt64(11);
+  out->paid = row.getInt64(12);
+  out->valid_complaints = row.getInt64(13);
+  out->industry_influence = row.getInt(14);
 }
 
 }  // namespace
@@ -263,15 +293,11 @@ std::vector<double> Scores(const std::vector<FactorInputs>& inputs,
 
 std::vector<v1::ScoreRow> ScoreAll(const std::vector<FactorInputs>& inputs,
                                    const v1::ScoreWeights& weights) {
-  const FactorValues w = WeightValues(weights);
-  const std::vector<FactorValues> normalized = Normalize(inputs);
-  std::vector<v1::ScoreRow> rows(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    *rows[i].mutable_account() = inputs[i].account;
-    rows[i].set_score(WeightedSum(normalized[i], w));
-    FillBreakdown(RawValues(inputs[i]), normalized[i], w, rows[i].mutable_breakdown());
-  }
-  SortAndRank(rows);
+  std::vector<v1::ScoreRow> rows;
+  rows.reserve(inputs.size());
+  BuildRows(
+      inputs, weights, [&rows] { return &rows.emplace_back(); },
+      [&inputs](size_t i, v1::AccountRef* out) { *out = inputs[i].account; });
   return rows;
 }
 
@@ -308,9 +334,11 @@ absl::StatusOr<v1::ScoreAccountsResponse> Scorer::Score(const Scope& scope,
   response.set_period(scope.period.label);
   *response.mutable_weights() = *checked;
   response.set_accounts(static_cast<int32_t>(inputs->size()));
-  std::vector<v1::ScoreRow> rows = ScoreAll(*inputs, *checked);
-  response.mutable_rows()->Reserve(static_cast<int>(rows.size()));
-  for (v1::ScoreRow& row : rows) *response.add_rows() = std::move(row);
+  response.mutable_rows()->Reserve(static_cast<int>(inputs->size()));
+  // As ScoreAll, moving each account into its row instead of copying it.
+  BuildRows(
+      *inputs, *checked, [&response] { return response.add_rows(); },
+      [&inputs](size_t i, v1::AccountRef* out) { *out = std::move((*inputs)[i].account); });
   return response;
 }
 

@@ -59,7 +59,7 @@ class Scorer {
   absl::StatusOr<v1::ScoreAccountsResponse> Score(const Scope& scope,
                                                   const v1::ScoreWeights& weights);
 
-  // The FactorInputs of every account in scope, by account id: one set-based query.
+  // The FactorInputs of every account in scope (in no particular order): one set-based query.
   absl::StatusOr<std::vector<FactorInputs>> ReadInputs(const Scope& scope);
 
  private:

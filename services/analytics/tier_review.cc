@@ -39,7 +39,7 @@ constexpr absl::Duration kSetTierDeadline = absl::Seconds(10);
 // SetTier calls in flight at once, and changes applied (and their outcome stored) per slice:
 // a review of a million accounts keeps memory bounded and its progress stored as it goes.
 constexpr int kApplyConcurrency = 8;
-constexpr int64_t kApplySlice = 2000;
+constexpr int64_t kApplySlice = 5000;
 // Rows per multi-row statement, at most; see ForEachBatch.
 constexpr size_t kMaxBatch = 512;
 // tier_review_changes.error is VARCHAR(500).
@@ -184,6 +184,49 @@ std::string TierRequestId(const std::string& review_id, int64_t account_id) {
   return absl::StrCat(review_id, "/", account_id);
 }
 
+std::vector<size_t> IndexesById(const std::vector<FactorInputs>& inputs) {
+  std::vector<size_t> order(inputs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t x, size_t y) { return inputs[x].account.id() < inputs[y].account.id(); });
+  return order;
+}
+
+// The ABC class of every input (in input order) by the rule AnalyzeAbc applies
+// (SortByRevenue, ClassifyAbc) to the same revenue.
+std::vector<v1::AbcClass> AbcClasses(const std::vector<FactorInputs>& inputs,
+                                     const v1::AbcThresholds& thresholds) {
+  std::vector<RevenueRow> ranked;
+  ranked.reserve(inputs.size());
+  for (const FactorInputs& in : inputs) ranked.push_back({in.account.id(), in.revenue});
+  SortByRevenue(ranked);
+  const std::vector<AbcAssignment> assigned =
+      ClassifyAbc(ranked, thresholds.a_share_bp(), thresholds.b_share_bp());
+  std::vector<std::pair<int64_t, v1::AbcClass>> by_id(ranked.size());
+  for (size_t k = 0; k < ranked.size(); ++k)
+    by_id[k] = {ranked[k].account_id, assigned[k].abc_class};
+  std::sort(by_id.begin(), by_id.end());
+  // Account ids are unique: the k-th smallest id of both lists is the same account.
+  std::vector<v1::AbcClass> classes(inputs.size());
+  const std::vector<size_t> order = IndexesById(inputs);
+  for (size_t k = 0; k < order.size(); ++k) classes[order[k]] = by_id[k].second;
+  return classes;
+}
+
+// ProposeTier's decision without its explanation: a review decides a million of these and
+// explains only the changes.
+av1::Tier ProposedTier(v1::AbcClass abc_class, int64_t revenue, double score,
+                       const v1::TierReviewParameters& parameters) {
+  const av1::Tier base = revenue > 0 ? BaseTier(abc_class) : av1::TIER_D;
+  if (score >= parameters.promote_at()) {
+    return base == av1::TIER_A ? base : static_cast<av1::Tier>(base - 1);
+  }
+  if (score < parameters.demote_below()) {
+    return base == av1::TIER_D ? base : static_cast<av1::Tier>(base + 1);
+  }
+  return base;
+}
+
 absl::Status Prefixed(const absl::Status& status) {
   if (status.code() != absl::StatusCode::kInvalidArgument) return status;
   return absl::InvalidArgumentError(absl::StrCat("parameters.", status.message()));
@@ -314,35 +357,28 @@ class GrpcTierWriter : public TierWriter {
 TierProposal ProposeTier(v1::AbcClass abc_class, int64_t revenue, double score,
                          const v1::TierReviewParameters& parameters) {
   TierProposal proposal;
-  av1::Tier base = av1::TIER_D;
-  std::string reason = "no revenue in the period (base tier D)";
-  if (revenue > 0) {
-    base = BaseTier(abc_class);
-    reason = absl::StrCat("ABC class ", ClassLetter(abc_class));
-  }
-  proposal.tier = base;
-  if (score >= parameters.promote_at()) {
-    const std::string why = Comparison(score, ">=", "promote_at", parameters.promote_at());
-    if (base == av1::TIER_A) {
-      proposal.reason = absl::StrCat(reason, ", ", why, ": already the top tier, A");
-    } else {
-      proposal.tier = static_cast<av1::Tier>(base - 1);
-      proposal.reason =
-          absl::StrCat(reason, ", ", why, ": promoted one tier to ", TierLetter(proposal.tier));
-    }
-  } else if (score < parameters.demote_below()) {
-    const std::string why = Comparison(score, "<", "demote_below", parameters.demote_below());
-    if (base == av1::TIER_D) {
-      proposal.reason = absl::StrCat(reason, ", ", why, ": already the lowest tier, D");
-    } else {
-      proposal.tier = static_cast<av1::Tier>(base + 1);
-      proposal.reason =
-          absl::StrCat(reason, ", ", why, ": demoted one tier to ", TierLetter(proposal.tier));
-    }
+  proposal.tier = ProposedTier(abc_class, revenue, score, parameters);
+  const av1::Tier base = revenue > 0 ? BaseTier(abc_class) : av1::TIER_D;
+  const std::string basis = revenue > 0 ? absl::StrCat("ABC class ", ClassLetter(abc_class))
+                                        : "no revenue in the period (base tier D)";
+  const double promote_at = parameters.promote_at();
+  const double demote_below = parameters.demote_below();
+  if (score >= promote_at) {
+    const std::string why = Comparison(score, ">=", "promote_at", promote_at);
+    proposal.reason =
+        base == av1::TIER_A
+            ? absl::StrCat(basis, ", ", why, ": already the top tier, A")
+            : absl::StrCat(basis, ", ", why, ": promoted one tier to ", TierLetter(proposal.tier));
+  } else if (score < demote_below) {
+    const std::string why = Comparison(score, "<", "demote_below", demote_below);
+    proposal.reason =
+        base == av1::TIER_D
+            ? absl::StrCat(basis, ", ", why, ": already the lowest tier, D")
+            : absl::StrCat(basis, ", ", why, ": demoted one tier to ", TierLetter(proposal.tier));
   } else {
-    proposal.reason = absl::StrFormat(
-        "%s, score %.2f between demote_below %.2f and promote_at %.2f: tier %s", reason, score,
-        parameters.demote_below(), parameters.promote_at(), TierLetter(base));
+    proposal.reason =
+        absl::StrFormat("%s, score %.2f between demote_below %.2f and promote_at %.2f: tier %s",
+                        basis, score, demote_below, promote_at, TierLetter(base));
   }
   return proposal;
 }
@@ -409,10 +445,9 @@ struct TierReviews::Proposal {
   std::vector<Change> changes;
 };
 
-TierReviews::TierReviews(DbPool& pool, SalesAnalyses& sales, Scorer& scorer, Projection& projection,
-                         TierWriter& writer, prometheus::Registry* registry)
+TierReviews::TierReviews(DbPool& pool, SalesAnalyses& /*sales*/, Scorer& scorer,
+                         Projection& projection, TierWriter& writer, prometheus::Registry* registry)
     : pool_(pool),
-      sales_(sales),
       scorer_(scorer),
       projection_(projection),
       writer_(writer),
@@ -437,41 +472,28 @@ absl::StatusOr<TierReviews::Proposal> TierReviews::Propose(
     const v1::TierReviewParameters& parameters) {
   absl::StatusOr<Period> period = ParsePeriod("parameters.period", parameters.period());
   if (!period.ok()) return period.status();
-  const Scope scope{*period, v1::AnalysisFilter()};
   Proposal proposal;
   // Read first: the facts the review reflects at least.
   absl::StatusOr<v1::FactsVersion> facts = projection_.Version();
   if (!facts.ok()) return facts.status();
   proposal.facts = *facts;
-  absl::StatusOr<v1::AnalyzeAbcResponse> abc = sales_.Abc(scope, parameters.thresholds());
-  if (!abc.ok()) return abc.status();
-  absl::StatusOr<std::vector<FactorInputs>> inputs = scorer_.ReadInputs(scope);
+  // One read gives both the score inputs and the revenue ABC classes, so the two agree on
+  // the same facts (and a million accounts are read once, not twice).
+  absl::StatusOr<std::vector<FactorInputs>> inputs =
+      scorer_.ReadInputs(Scope{*period, v1::AnalysisFilter()});
   if (!inputs.ok()) return inputs.status();
   const std::vector<double> scores = Scores(*inputs, parameters.weights());
-  std::vector<std::pair<int64_t, double>> score_of;
-  score_of.reserve(inputs->size());
-  for (size_t i = 0; i < inputs->size(); ++i) {
-    score_of.emplace_back((*inputs)[i].account.id(), scores[i]);
-  }
-  std::sort(score_of.begin(), score_of.end());
-  for (const v1::AbcRow& row : abc->rows()) {
-    const int64_t id = row.account().id();
-    auto found = std::lower_bound(score_of.begin(), score_of.end(),
-                                  std::make_pair(id, -std::numeric_limits<double>::infinity()));
-    // An account created between the two reads waits for the next review.
-    if (found == score_of.end() || found->first != id) continue;
+  const std::vector<v1::AbcClass> classes = AbcClasses(*inputs, parameters.thresholds());
+  for (size_t i : IndexesById(*inputs)) {
+    const FactorInputs& in = (*inputs)[i];
     ++proposal.reviewed;
-    const TierProposal proposed =
-        ProposeTier(row.abc_class(), row.revenue().minor_units(), found->second, parameters);
-    const av1::Tier old_tier = row.account().tier();
-    if (proposed.tier == old_tier) continue;
+    const av1::Tier old_tier = in.account.tier();
+    if (ProposedTier(classes[i], in.revenue, scores[i], parameters) == old_tier) continue;
+    TierProposal proposed = ProposeTier(classes[i], in.revenue, scores[i], parameters);
     ++(IsPromotion(old_tier, proposed.tier) ? proposal.promotions : proposal.demotions);
-    proposal.changes.push_back(
-        {id, old_tier, proposed.tier, row.abc_class(), found->second, proposed.reason});
+    proposal.changes.push_back({in.account.id(), old_tier, proposed.tier, classes[i], scores[i],
+                                std::move(proposed.reason)});
   }
-  std::sort(
-      proposal.changes.begin(), proposal.changes.end(),
-      [](const ProposedChange& x, const ProposedChange& y) { return x.account_id < y.account_id; });
   return proposal;
 }
 

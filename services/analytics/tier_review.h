@@ -64,7 +64,10 @@ std::unique_ptr<TierWriter> MakeGrpcTierWriter(const std::shared_ptr<grpc::Chann
 
 class TierReviews {
  public:
-  // `registry` may be null (tests); it gets kam_tier_review_last_run_timestamp_seconds and
+  // `sales` is not needed any more: the review classes the revenue it reads for the scores
+  // with the ABC rule itself (ClassifyAbc), one read of the facts instead of two. It stays
+  // in the signature for the wiring. `registry` may be null (tests); it gets
+  // kam_tier_review_last_run_timestamp_seconds and
   // kam_tier_review_changes_total{direction="promotion"|"demotion"} (changes applied).
   TierReviews(DbPool& pool, SalesAnalyses& sales, Scorer& scorer, Projection& projection,
               TierWriter& writer, prometheus::Registry* registry = nullptr);
@@ -117,7 +120,6 @@ class TierReviews {
   absl::Status FinishReview(const std::string& review_id);
 
   DbPool& pool_;
-  SalesAnalyses& sales_;
   Scorer& scorer_;
   Projection& projection_;
   TierWriter& writer_;
