@@ -20,6 +20,7 @@
 // best covering index a user could add.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -397,17 +398,18 @@ class Timings {
 };
 
 // A TierWriter that accepts every change at once (the accounts service out of the picture).
+// Thread-safe: the review calls it from several threads at once.
 class AcceptingTierWriter : public an::TierWriter {
  public:
   absl::Status SetTier(int64_t, kam::accounts::v1::Tier, const std::string&, const std::string&,
                        const std::string&) override {
-    ++calls_;
+    calls_.fetch_add(1, std::memory_order_relaxed);
     return absl::OkStatus();
   }
-  int64_t calls() const { return calls_; }
+  int64_t calls() const { return calls_.load(); }
 
  private:
-  int64_t calls_ = 0;
+  std::atomic<int64_t> calls_{0};
 };
 
 kam::Mutation ReviewMutation(const v1::TierReviewParameters& parameters, bool dry_run,
