@@ -8,8 +8,9 @@
 // Load: the generator (analytics_data.h) produces the accounts and complaints streams in
 // WatchEventsResponse messages of 500 events, and each message goes through
 // Projection::ApplyAccounts / ApplyComplaints: the code the live feed runs, minus the
-// network. The same order lines are written to a plain table, bench_order_lines, with bulk
-// INSERTs (not timed as part of the load).
+// network; timed per kind of message, with this process's CPU and the server's counters.
+// Then the same order lines (the generator again, same seed) go into a plain table,
+// bench_order_lines, with bulk INSERTs, timed apart.
 //
 // Timed, each the median of --repeat runs: SalesAnalyses::Abc (all accounts, the period),
 // Composition by region, Scorer::Score, TierReviews::Run as a dry run, and once applying
