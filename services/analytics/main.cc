@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   std::string currency = "CNY";
   std::string accounts_address;
   std::string complaints_address;
+  std::string review_every_text = "0";
   kam::DatabaseService process(
       "analytics", 50063, 9103, kam::analytics::Migrations(), argc, argv,
       [&](kam::Settings& settings) {
@@ -21,6 +22,11 @@ int main(int argc, char** argv) {
         settings.app()
             .add_option("--currency", currency, "the reporting currency (ISO 4217)")
             ->envname("KAM_CURRENCY");
+        settings.app()
+            .add_option(
+                "--tier-review-every", review_every_text,
+                "review tiers over the last complete quarter this often (e.g. 168h; 0: off)")
+            ->envname("KAM_TIER_REVIEW_EVERY");
         settings.AddAddress(accounts_address, "--accounts-addr", "KAM_ACCOUNTS_ADDR",
                             "accounts:50061");
         settings.AddAddress(complaints_address, "--complaints-addr", "KAM_COMPLAINTS_ADDR",
@@ -33,6 +39,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.currency = currency;
+  absl::Duration review_every;
+  if (!absl::ParseDuration(review_every_text, &review_every) ||
+      review_every < absl::ZeroDuration() ||
+      (review_every > absl::ZeroDuration() && review_every < absl::Minutes(1))) {
+    std::cerr << "kam-analytics: --tier-review-every (KAM_TIER_REVIEW_EVERY): \""
+              << review_every_text << "\" is not 0 or a duration of a minute or more (e.g. 168h)"
+              << std::endl;
+    return 2;
+  }
   prometheus::Registry& registry = process.runner().registry();
   const std::string& identity_key = process.server_settings().identity_key;
 
@@ -62,9 +77,13 @@ int main(int argc, char** argv) {
       {&projection, &inputs, &sales, &scorer, &kpis, &reviews}, &process.handler());
   process.runner().AddService(&service, kam::analytics::v1::AnalyticsService::service_full_name());
 
+  kam::analytics::TierReviewSchedule schedule(process.pool(), reviews, config.zone, review_every);
+
   accounts_feed->Start();
   complaints_feed->Start();
+  if (review_every > absl::ZeroDuration()) schedule.Start();
   const int code = process.Run();
+  schedule.Stop();
   complaints_feed->Stop();
   accounts_feed->Stop();
   return code;

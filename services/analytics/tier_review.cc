@@ -21,9 +21,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
+#include "services/common/idempotency.h"
 #include "services/common/identity.h"
+#include "services/common/log.h"
 #include "services/common/proto_support.h"
 #include "services/common/status.h"
 
@@ -44,6 +47,14 @@ constexpr int64_t kApplySlice = 5000;
 constexpr size_t kMaxBatch = 512;
 // tier_review_changes.error is VARCHAR(500).
 constexpr size_t kMaxErrorBytes = 480;
+
+// One scheduled review at a time across replicas; the name is per schema.
+constexpr char kGetReviewLock[] = "SELECT GET_LOCK(CONCAT('kam_tier_review.', DATABASE()), 0)";
+constexpr char kReleaseReviewLock[] = "SELECT RELEASE_LOCK(CONCAT('kam_tier_review.', DATABASE()))";
+constexpr char kScheduleActor[] = "analytics";
+// The first scheduled run waits this long after start, and a failed one is tried again after
+// it.
+constexpr absl::Duration kScheduleRetry = absl::Minutes(1);
 
 constexpr char kReviewColumns[] =
     "review_id, run_by, run_time, parameters_json, state, accounts_reviewed, promotions, "
@@ -531,6 +542,36 @@ absl::StatusOr<bool> TierReviews::Recorded(const std::string& review_id) {
   return found;
 }
 
+void TierReviews::RecordReview(DbConnection& db, const Mutation& m, const std::string& review_id,
+                               const v1::TierReviewParameters& parameters, bool dry_run,
+                               const Proposal& proposal) {
+  const int32_t changed = static_cast<int32_t>(proposal.changes.size());
+  const int32_t unchanged = proposal.reviewed - changed;
+  // Applying starts once this commits: until every change is applied the review is partial.
+  const v1::ReviewState state = dry_run       ? v1::REVIEW_STATE_DRY_RUN
+                                : changed > 0 ? v1::REVIEW_STATE_PARTIAL
+                                              : v1::REVIEW_STATE_APPLIED;
+  const int64_t pending = dry_run ? 0 : changed;
+  const std::string parameters_json = ParametersJson(parameters);
+  static const std::string* const kInsertReview = new std::string(InsertReviewSql());
+  sql::PreparedStatement& insert = db.Prepare(*kInsertReview);
+  BindAll(insert,
+          {review_id, m.actor, m.now, parameters_json, Enum(state), int64_t{proposal.reviewed},
+           int64_t{proposal.promotions}, int64_t{proposal.demotions}, int64_t{unchanged}, pending,
+           proposal.facts.accounts_sequence(), proposal.facts.complaints_sequence()});
+  insert.executeUpdate();
+  InsertChanges(db, review_id, proposal.changes);
+  // The changes themselves are in tier_review_changes (a million would not fit an audit row).
+  const nlohmann::json after = {{"review_id", review_id},
+                                {"parameters", nlohmann::json::parse(parameters_json)},
+                                {"dry_run", dry_run},
+                                {"accounts_reviewed", proposal.reviewed},
+                                {"promotions", proposal.promotions},
+                                {"demotions", proposal.demotions},
+                                {"unchanged", unchanged}};
+  Record(db, m, "tier_review", "run", review_id, nullptr, after);
+}
+
 absl::StatusOr<v1::TierReview> TierReviews::Run(const Mutation& m,
                                                 const v1::TierReviewParameters& parameters,
                                                 bool dry_run) {
@@ -555,29 +596,7 @@ absl::StatusOr<v1::TierReview> TierReviews::Run(const Mutation& m,
         // A review row is committed with its idempotency key, so this cannot happen.
         if (!proposal) return absl::InternalError("tier review recorded without its key");
         fresh = true;
-        const Proposal& p = *proposal;
-        const int32_t changed = static_cast<int32_t>(p.changes.size());
-        const v1::ReviewState state = dry_run       ? v1::REVIEW_STATE_DRY_RUN
-                                      : changed > 0 ? v1::REVIEW_STATE_PARTIAL
-                                                    : v1::REVIEW_STATE_APPLIED;
-        const int64_t pending = dry_run ? 0 : changed;
-        static const std::string* const kInsertReview = new std::string(InsertReviewSql());
-        sql::PreparedStatement& insert = db.Prepare(*kInsertReview);
-        BindAll(insert, {review_id, m.actor, m.now, ParametersJson(parameters), Enum(state),
-                         int64_t{p.reviewed}, int64_t{p.promotions}, int64_t{p.demotions},
-                         int64_t{p.reviewed - changed}, pending, p.facts.accounts_sequence(),
-                         p.facts.complaints_sequence()});
-        insert.executeUpdate();
-        InsertChanges(db, review_id, p.changes);
-        const nlohmann::json after = {
-            {"review_id", review_id},
-            {"parameters", nlohmann::json::parse(ParametersJson(parameters))},
-            {"dry_run", dry_run},
-            {"accounts_reviewed", p.reviewed},
-            {"promotions", p.promotions},
-            {"demotions", p.demotions},
-            {"unchanged", p.reviewed - changed}};
-        Record(db, m, "tier_review", "run", review_id, nullptr, after);
+        RecordReview(db, m, review_id, parameters, dry_run, *proposal);
         return review_id;
       });
   if (!id.ok()) return id.status();
@@ -786,6 +805,106 @@ absl::StatusOr<Page<v1::TierChange>> TierReviews::ListChanges(const std::string&
   if (!status.ok()) return status;
   TrimPage(page, page_size);
   return page;
+}
+
+// ---- The schedule ----
+
+std::string LastCompleteQuarter(absl::Time now, absl::TimeZone zone) {
+  const absl::CivilMonth month = absl::ToCivilMonth(now, zone);
+  const absl::CivilMonth quarter_start(month.year(), month.month() - (month.month() - 1) % 3);
+  const absl::CivilMonth previous = quarter_start - 3;
+  return absl::StrFormat("%d-Q%d", previous.year(), (previous.month() - 1) / 3 + 1);
+}
+
+TierReviewSchedule::TierReviewSchedule(DbPool& pool, TierReviews& reviews, absl::TimeZone zone,
+                                       absl::Duration every)
+    : pool_(pool), reviews_(reviews), zone_(zone), every_(std::max(every, absl::Minutes(1))) {}
+
+TierReviewSchedule::~TierReviewSchedule() { Stop(); }
+
+void TierReviewSchedule::Start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void TierReviewSchedule::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<v1::TierReview> TierReviewSchedule::RunScheduled(absl::Time now) {
+  v1::TierReviewParameters parameters;
+  parameters.set_period(LastCompleteQuarter(now, zone_));
+  absl::StatusOr<v1::TierReviewParameters> checked = CheckReviewParameters(parameters);
+  if (!checked.ok()) return checked.status();
+  v1::RunTierReviewRequest request;
+  const int64_t interval = (now - absl::UnixEpoch()) / every_;
+  request.set_request_id(absl::StrCat("scheduled-", checked->period(), "-", interval));
+  *request.mutable_parameters() = *checked;
+  const Mutation m{kScheduleActor,
+                   request.request_id(),
+                   RequestFingerprint("RunTierReview", request),
+                   request.request_id(),
+                   now,
+                   "scheduled"};
+  return reviews_.Run(m, *checked, /*dry_run=*/false);
+}
+
+absl::StatusOr<std::optional<v1::TierReview>> TierReviewSchedule::RunOnce(absl::Time now) {
+  absl::StatusOr<DbConnection> lock_db = pool_.Acquire();
+  if (!lock_db.ok()) return lock_db.status();
+  try {
+    std::unique_ptr<sql::ResultSet> got(lock_db->Prepare(kGetReviewLock).executeQuery());
+    if (!got->next() || got->isNull(1) || got->getInt(1) != 1) return std::nullopt;
+  } catch (const sql::SQLException& e) {
+    if (IsConnectionError(e)) lock_db->MarkBroken();
+    return MapSqlError(e, "tier review lock");
+  }
+  const absl::StatusOr<v1::TierReview> review = RunScheduled(now);
+  try {
+    std::unique_ptr<sql::ResultSet> released(lock_db->Prepare(kReleaseReviewLock).executeQuery());
+  } catch (const sql::SQLException&) {
+    // The server drops the lock with the connection.
+    lock_db->MarkBroken();
+  }
+  if (!review.ok()) return review.status();
+  return std::optional<v1::TierReview>(*review);
+}
+
+void TierReviewSchedule::Loop() {
+  absl::Duration wait = kScheduleRetry;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_for(lock, absl::ToChronoNanoseconds(wait), [this] { return stopping_; })) {
+        return;
+      }
+    }
+    absl::StatusOr<std::optional<v1::TierReview>> run = RunOnce(absl::Now());
+    if (!run.ok()) {
+      LogWarn("scheduled tier review failed, trying again in a minute",
+              {{"error", run.status().ToString()}});
+      wait = kScheduleRetry;
+      continue;
+    }
+    if (*run) {
+      const v1::TierReview& review = **run;
+      LogInfo("scheduled tier review", {{"review_id", review.id()},
+                                        {"period", review.parameters().period()},
+                                        {"promotions", review.promotions()},
+                                        {"demotions", review.demotions()},
+                                        {"state", v1::ReviewState_Name(review.state())}});
+    }
+    // To the start of the next interval, where the next request_id begins.
+    const absl::Duration since_epoch = absl::Now() - absl::UnixEpoch();
+    wait = every_ - since_epoch % every_;
+  }
 }
 
 }  // namespace kam::analytics

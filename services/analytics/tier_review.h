@@ -2,9 +2,13 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -106,6 +110,10 @@ class TierReviews {
 
   absl::StatusOr<Proposal> Propose(const v1::TierReviewParameters& parameters);
   absl::StatusOr<bool> Recorded(const std::string& review_id);
+  // The review row, its changes and the audit row, in the caller's transaction.
+  static void RecordReview(DbConnection& db, const Mutation& m, const std::string& review_id,
+                           const v1::TierReviewParameters& parameters, bool dry_run,
+                           const Proposal& proposal);
   absl::Status CheckSameRequest(const v1::TierReview& review,
                                 const v1::TierReviewParameters& parameters, bool dry_run);
   // Applies the review's pending changes slice by slice, storing each slice's outcome, then
@@ -124,6 +132,42 @@ class TierReviews {
   Projection& projection_;
   TierWriter& writer_;
   std::unique_ptr<Metrics> metrics_;
+};
+
+// The quarter before the one `now` falls in, in `zone` ("2026-Q2" on 2026-07-02).
+std::string LastCompleteQuarter(absl::Time now, absl::TimeZone zone);
+
+// The scheduled review (--tier-review-every): every `every`, a review as the system identity
+// "analytics" over the last complete quarter with the default parameters. Replicas share
+// it: a run holds GET_LOCK('kam_tier_review.<schema>') (a replica that finds it taken skips
+// its turn), and every run within the same interval uses the request_id
+// "scheduled-<quarter>-<interval number>", so a second replica gets the first one's review
+// back, and a run that found accounts unreachable is finished by the next attempt, a minute
+// later, within the interval. Intervals are counted from the Unix epoch; at least a minute.
+class TierReviewSchedule {
+ public:
+  TierReviewSchedule(DbPool& pool, TierReviews& reviews, absl::TimeZone zone, absl::Duration every);
+  ~TierReviewSchedule();  // stops and joins
+
+  // The first run a minute after (the projection catches up first), then every `every`.
+  void Start();
+  void Stop();
+  // One scheduled review at `now`; nullopt when another replica is running one.
+  absl::StatusOr<std::optional<v1::TierReview>> RunOnce(absl::Time now);
+
+ private:
+  // The review of `now`'s interval, the lock held.
+  absl::StatusOr<v1::TierReview> RunScheduled(absl::Time now);
+  void Loop();
+
+  DbPool& pool_;
+  TierReviews& reviews_;
+  const absl::TimeZone zone_;
+  const absl::Duration every_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 }  // namespace kam::analytics

@@ -1,6 +1,8 @@
 // The key-account score and the tier review against a private MariaDB with the analytics
 // migrations: facts seeded by SQL, the score checked against a hand calculation, and reviews
 // recorded, applied through a fake AccountService.SetTier, retried and paged.
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -19,6 +21,7 @@
 #include "services/analytics/score.h"
 #include "services/analytics/tier_review.h"
 #include "services/common/idempotency.h"
+#include "services/common/identity.h"
 #include "services/common/proto_support.h"
 #include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
@@ -522,6 +525,121 @@ TEST_F(TierReviewTest, ReviewsAndChangesArePaged) {
 
   EXPECT_EQ(reviews_->Get("tr-unknown").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(reviews_->ListChanges("tr-unknown", 2, 0).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TierReviewTest, TheScheduleReviewsTheLastQuarterOncePerIntervalOnOneReplica) {
+  SeedFiveAccounts();
+  TierReviewSchedule schedule(*pool_, *reviews_, absl::UTCTimeZone(), absl::Hours(24));
+  absl::StatusOr<std::optional<v1::TierReview>> run = schedule.RunOnce(kNow);
+  ASSERT_TRUE(Ok(run));
+  ASSERT_TRUE(run->has_value());
+  const v1::TierReview review = **run;  // a copy: `run` is reused below
+  EXPECT_EQ(review.run_by(), "analytics");
+  EXPECT_EQ(review.parameters().period(), "2026-Q2");  // kNow is 2026-07-02
+  EXPECT_DOUBLE_EQ(review.parameters().promote_at(), 0.8);
+  EXPECT_DOUBLE_EQ(review.parameters().weights().revenue(), 0.25);  // the defaults
+  EXPECT_EQ(review.state(), v1::REVIEW_STATE_APPLIED);
+  const size_t calls = writer_.calls().size();
+
+  // Later the same day (the same interval): the same review, nothing applied again.
+  run = schedule.RunOnce(kNow + absl::Hours(5));
+  ASSERT_TRUE(Ok(run));
+  ASSERT_TRUE(run->has_value());
+  EXPECT_EQ((*run)->id(), review.id());
+  EXPECT_EQ(writer_.calls().size(), calls);
+
+  // Another replica holds the lock: this one skips its turn.
+  {
+    absl::StatusOr<DbConnection> other = pool_->Acquire();
+    ASSERT_TRUE(Ok(other));
+    std::unique_ptr<sql::ResultSet> got(
+        other->Prepare("SELECT GET_LOCK(CONCAT('kam_tier_review.', DATABASE()), 0)")
+            .executeQuery());
+    ASSERT_TRUE(got->next());
+    ASSERT_EQ(got->getInt(1), 1);
+    run = schedule.RunOnce(kNow + absl::Hours(30));
+    ASSERT_TRUE(Ok(run));
+    EXPECT_FALSE(run->has_value());
+    other->Prepare("SELECT RELEASE_LOCK(CONCAT('kam_tier_review.', DATABASE()))").executeQuery();
+  }
+  // The next day is a new interval: a new review, with nothing left to change.
+  run = schedule.RunOnce(kNow + absl::Hours(30));
+  ASSERT_TRUE(Ok(run));
+  ASSERT_TRUE(run->has_value());
+  EXPECT_NE((*run)->id(), review.id());
+  EXPECT_EQ((*run)->promotions() + (*run)->demotions(), 0);
+  EXPECT_EQ(writer_.calls().size(), calls);
+}
+
+// ---- The AccountService client ----
+
+// AccountService.SetTier that records what arrives and answers with `reply`.
+class FakeAccounts final : public av1::AccountService::Service {
+ public:
+  grpc::Status SetTier(grpc::ServerContext* context, const av1::SetTierRequest* request,
+                       av1::SetTierResponse* /*response*/) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    received = *request;
+    const auto& metadata = context->client_metadata();
+    auto header = [&](const char* name) {
+      auto found = metadata.find(name);
+      return found == metadata.end() ? std::string()
+                                     : std::string(found->second.data(), found->second.size());
+    };
+    identity = {header(kIdentityHeader), header(kIdentitySignatureHeader)};
+    deadline = absl::FromChrono(context->deadline());
+    return reply;
+  }
+
+  std::mutex mutex;
+  grpc::Status reply;
+  av1::SetTierRequest received;
+  SignedIdentity identity;
+  absl::Time deadline;
+};
+
+TEST(GrpcTierWriterTest, CallsSetTierAsTheSignedAnalyticsSystemIdentity) {
+  FakeAccounts accounts;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&accounts);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  const std::string key = "test-identity-key";
+  std::unique_ptr<TierWriter> writer = MakeGrpcTierWriter(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()),
+      key);
+
+  const absl::Time before = absl::Now();
+  ASSERT_TRUE(Ok(writer->SetTier(42, av1::TIER_A, "ABC class A", "tr-1", "tr-1/42")));
+  {
+    std::lock_guard<std::mutex> lock(accounts.mutex);
+    EXPECT_EQ(accounts.received.account_id(), 42);
+    EXPECT_EQ(accounts.received.tier(), av1::TIER_A);
+    EXPECT_EQ(accounts.received.reason(), "ABC class A");
+    EXPECT_EQ(accounts.received.review_id(), "tr-1");
+    EXPECT_EQ(accounts.received.request_id(), "tr-1/42");
+    absl::StatusOr<Principal> caller = VerifyIdentity(
+        accounts.identity, "/kam.accounts.v1.AccountService/SetTier", key, absl::Now());
+    ASSERT_TRUE(Ok(caller));
+    EXPECT_EQ(caller->subject, "analytics");
+    EXPECT_THAT(caller->roles, ElementsAre("system"));
+    // Bound to SetTier: useless against any other method.
+    EXPECT_FALSE(VerifyIdentity(accounts.identity, "/kam.accounts.v1.AccountService/GetAccount",
+                                key, absl::Now())
+                     .ok());
+    EXPECT_GT(accounts.deadline, before + absl::Seconds(9));
+    EXPECT_LE(accounts.deadline, absl::Now() + absl::Seconds(10));
+    accounts.reply = grpc::Status(grpc::StatusCode::NOT_FOUND, "account 42 not found");
+  }
+  absl::Status refused = writer->SetTier(42, av1::TIER_A, "ABC class A", "tr-1", "tr-1/42");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(refused.message(), "account 42 not found");
+
+  server->Shutdown();
+  absl::Status unreachable = writer->SetTier(42, av1::TIER_A, "ABC class A", "tr-1", "tr-1/42");
+  EXPECT_EQ(unreachable.code(), absl::StatusCode::kUnavailable);
 }
 
 // The scale target (PERFORMANCE.md): a million accounts with three months of rollups each.

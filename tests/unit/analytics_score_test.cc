@@ -365,5 +365,22 @@ TEST(CheckReviewParametersTest, ErrorsNameTheField) {
   EXPECT_EQ(CheckReviewParameters(bad).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// ---- The schedule ----
+
+TEST(LastCompleteQuarterTest, IsTheQuarterBeforeTheOneNowFallsInInTheCompanyZone) {
+  absl::TimeZone shanghai;
+  ASSERT_TRUE(absl::LoadTimeZone("Asia/Shanghai", &shanghai));
+  const auto at = [&](int y, int m, int d, int h) {
+    return absl::FromCivil(absl::CivilHour(y, m, d, h), shanghai);
+  };
+  EXPECT_EQ(LastCompleteQuarter(at(2026, 7, 2, 9), shanghai), "2026-Q2");
+  EXPECT_EQ(LastCompleteQuarter(at(2026, 9, 30, 23), shanghai), "2026-Q2");
+  EXPECT_EQ(LastCompleteQuarter(at(2026, 10, 1, 0), shanghai), "2026-Q3");
+  EXPECT_EQ(LastCompleteQuarter(at(2026, 2, 14, 12), shanghai), "2025-Q4");
+  // 2026-04-01 01:00 in Shanghai is still March 31 in UTC.
+  EXPECT_EQ(LastCompleteQuarter(at(2026, 4, 1, 1), shanghai), "2026-Q1");
+  EXPECT_EQ(LastCompleteQuarter(at(2026, 4, 1, 1), absl::UTCTimeZone()), "2025-Q4");
+}
+
 }  // namespace
 }  // namespace kam::analytics
