@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/analytics/period.h"
+#include "services/common/multi_row.h"
 
 namespace kam::analytics {
 namespace {
@@ -17,9 +18,9 @@ constexpr char kInventoryType[] = "inventory_snapshot";
 constexpr char kTargetType[] = "account_target";
 constexpr char kRevision[] = "SELECT events FROM outbox_lock WHERE id = 1";
 
-// Statements take up to 64 rows: a multi-row statement per chunk of 64, 32, ..., 1 rows, so a
-// put of 500 rows is a dozen round trips and seven statement texts (prepared statements are
-// cached per text).
+// Locking reads take up to 64 rows: one statement per chunk of 64, 32, ..., 1 rows, so a put
+// of 500 rows is a dozen round trips and seven statement texts (prepared statements are
+// cached per text). Writes go through MultiRowStatement.
 constexpr size_t kMaxChunk = 64;
 
 void ForEachChunk(size_t total, const std::function<void(size_t begin, size_t count)>& fn) {
@@ -82,23 +83,15 @@ std::map<InventoryKey, nlohmann::json> LockInventory(DbConnection& db,
 }
 
 void UpsertInventory(DbConnection& db, const std::vector<InventoryRow>& rows, absl::Time now) {
-  ForEachChunk(rows.size(), [&](size_t begin, size_t count) {
-    const std::string query = absl::StrCat(
-        "INSERT INTO inventory_snapshots (product_code, month, value_minor, quantity, "
-        "updated_at) VALUES ",
-        Repeat("(?, ?, ?, ?, ?)", count, ", "),
-        " ON DUPLICATE KEY UPDATE value_minor = VALUES(value_minor), "
-        "quantity = VALUES(quantity), updated_at = VALUES(updated_at)");
-    std::vector<SqlParam> params;
-    for (size_t i = begin; i < begin + count; ++i) {
-      const InventoryRow& r = rows[i];
-      params.insert(params.end(),
-                    {r.product_code, int64_t{r.month}, r.value_minor, r.quantity, now});
-    }
-    sql::PreparedStatement& insert = db.Prepare(query);
-    BindAll(insert, params);
-    insert.executeUpdate();
-  });
+  static const MultiRowStatement upsert(
+      "INSERT INTO inventory_snapshots (product_code, month, value_minor, quantity, updated_at)", 5,
+      "ON DUPLICATE KEY UPDATE value_minor = VALUES(value_minor), "
+      "quantity = VALUES(quantity), updated_at = VALUES(updated_at)");
+  std::vector<SqlParam> params;
+  for (const InventoryRow& r : rows) {
+    params.insert(params.end(), {r.product_code, int64_t{r.month}, r.value_minor, r.quantity, now});
+  }
+  upsert.Run(db, params);
 }
 
 // ---- account targets ----
@@ -139,24 +132,19 @@ std::map<TargetKey, nlohmann::json> LockTargets(DbConnection& db,
 }
 
 void UpsertTargets(DbConnection& db, const std::vector<TargetRow>& rows, absl::Time now) {
-  ForEachChunk(rows.size(), [&](size_t begin, size_t count) {
-    const std::string query = absl::StrCat(
-        "INSERT INTO account_targets (account_id, year, expected_share_bp, "
-        "wallet_estimate_minor, industry_influence, updated_at) VALUES ",
-        Repeat("(?, ?, ?, ?, ?, ?)", count, ", "),
-        " ON DUPLICATE KEY UPDATE expected_share_bp = VALUES(expected_share_bp), "
-        "wallet_estimate_minor = VALUES(wallet_estimate_minor), "
-        "industry_influence = VALUES(industry_influence), updated_at = VALUES(updated_at)");
-    std::vector<SqlParam> params;
-    for (size_t i = begin; i < begin + count; ++i) {
-      const TargetRow& r = rows[i];
-      params.insert(params.end(), {r.account_id, int64_t{r.year}, int64_t{r.expected_share_bp},
-                                   r.wallet_estimate_minor, int64_t{r.industry_influence}, now});
-    }
-    sql::PreparedStatement& insert = db.Prepare(query);
-    BindAll(insert, params);
-    insert.executeUpdate();
-  });
+  static const MultiRowStatement upsert(
+      "INSERT INTO account_targets (account_id, year, expected_share_bp, "
+      "wallet_estimate_minor, industry_influence, updated_at)",
+      6,
+      "ON DUPLICATE KEY UPDATE expected_share_bp = VALUES(expected_share_bp), "
+      "wallet_estimate_minor = VALUES(wallet_estimate_minor), "
+      "industry_influence = VALUES(industry_influence), updated_at = VALUES(updated_at)");
+  std::vector<SqlParam> params;
+  for (const TargetRow& r : rows) {
+    params.insert(params.end(), {r.account_id, int64_t{r.year}, int64_t{r.expected_share_bp},
+                                 r.wallet_estimate_minor, int64_t{r.industry_influence}, now});
+  }
+  upsert.Run(db, params);
 }
 
 nlohmann::json Before(const std::map<InventoryKey, nlohmann::json>& stored,

@@ -18,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/analytics/period.h"
+#include "services/common/multi_row.h"
 #include "services/common/proto_support.h"
 
 namespace kam::analytics {
@@ -29,54 +30,10 @@ namespace cv1 = kam::complaints::v1;
 // ---------------------------------------------------------------------------------------
 // Statements over many rows.
 
-// A batch of rows is cut greedily into statements of these row counts: each table has at
-// most five statement texts (prepared once per connection), and n rows take about n/256 + 4
-// round trips.
-constexpr size_t kRowChunks[] = {256, 64, 16, 4, 1};
 // IN lists are padded (repeating the last key) to one of these lengths, so a message of up
 // to 500 events needs one statement and the texts stay few. Repeated keys are harmless in
 // reads and deletes.
 constexpr size_t kInLengths[] = {8, 64, 512};
-
-std::string Placeholders(size_t n) {
-  std::string out;
-  out.reserve(n * 3);
-  for (size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
-  return out;
-}
-
-// "<head> VALUES (?, ...), (?, ...) <tail>" run over any number of rows.
-class MultiRowStatement {
- public:
-  MultiRowStatement(const std::string& head, size_t columns, const std::string& tail)
-      : columns_(columns) {
-    const std::string row = absl::StrCat("(", Placeholders(columns), ")");
-    for (size_t rows : kRowChunks) {
-      std::string text = absl::StrCat(head, " VALUES ", row);
-      for (size_t i = 1; i < rows; ++i) absl::StrAppend(&text, ", ", row);
-      texts_.push_back(absl::StrCat(text, " ", tail));
-    }
-  }
-
-  // Runs the statement over `params`: `columns` values per row, rows in order.
-  void Run(DbConnection& db, const std::vector<SqlParam>& params) const {
-    const size_t total = params.size() / columns_;
-    size_t done = 0;
-    for (size_t i = 0; i < std::size(kRowChunks); ++i) {
-      for (; total - done >= kRowChunks[i]; done += kRowChunks[i]) {
-        const auto first = params.begin() + static_cast<std::ptrdiff_t>(done * columns_);
-        const auto last = first + static_cast<std::ptrdiff_t>(kRowChunks[i] * columns_);
-        sql::PreparedStatement& statement = db.Prepare(texts_[i]);
-        BindAll(statement, std::vector<SqlParam>(first, last));
-        statement.executeUpdate();
-      }
-    }
-  }
-
- private:
-  size_t columns_;
-  std::vector<std::string> texts_;
-};
 
 // Calls `run(list, chunk)` for `keys` cut into padded chunks; `list` is "(?, ...)" for it.
 void InChunks(const std::vector<SqlParam>& keys,

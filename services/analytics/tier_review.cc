@@ -20,13 +20,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
 #include "services/common/idempotency.h"
 #include "services/common/identity.h"
 #include "services/common/log.h"
+#include "services/common/multi_row.h"
 #include "services/common/proto_support.h"
 #include "services/common/status.h"
 
@@ -58,10 +58,6 @@ constexpr char kReviewColumns[] =
     "review_id, run_by, run_time, parameters_json, state, accounts_reviewed, promotions, "
     "demotions, unchanged, pending, accounts_sequence, complaints_sequence";
 constexpr char kReviewExists[] = "SELECT 1 FROM tier_reviews WHERE review_id = ?";
-constexpr char kInsertChangesHead[] =
-    "INSERT INTO tier_review_changes (review_id, account_id, old_tier, new_tier, abc_class, "
-    "score, reason, applied, error) VALUES ";
-constexpr char kInsertChangeRow[] = "(?, ?, ?, ?, ?, ?, ?, 0, '')";
 // A change is pending while not applied and not superseded (see kSupersededText). The
 // account's current tier comes along, so that a stale change is not applied.
 constexpr char kPendingSlice[] =
@@ -283,10 +279,7 @@ void ForEachBatch(size_t n, const std::function<void(size_t, size_t)>& body) {
   }
 }
 
-std::string Repeated(const char* item, size_t count) {
-  return absl::StrJoin(std::vector<std::string>(count, item), ", ");
-}
-std::string InList(size_t count) { return absl::StrCat("(", Repeated("?", count), ")"); }
+std::string InList(size_t count) { return absl::StrCat("(", Placeholders(count), ")"); }
 
 // `head` ending in "account_id IN " with `leading` parameters, for every id in batches.
 void UpdateIn(DbConnection& db, const char* head, const std::vector<SqlParam>& leading,
@@ -555,18 +548,21 @@ namespace {
 
 void InsertChanges(DbConnection& db, const std::string& review_id,
                    const std::vector<ProposedChange>& changes) {
+  static const MultiRowStatement insert(
+      "INSERT INTO tier_review_changes (review_id, account_id, old_tier, new_tier, abc_class, "
+      "score, reason, applied, error)",
+      9, "");
+  // In batches, so that a million changes never sit in memory as parameters at once.
   ForEachBatch(changes.size(), [&](size_t begin, size_t count) {
-    sql::PreparedStatement& insert =
-        db.Prepare(absl::StrCat(kInsertChangesHead, Repeated(kInsertChangeRow, count)));
     std::vector<SqlParam> params;
-    params.reserve(count * 7);
+    params.reserve(count * 9);
     for (size_t i = begin; i < begin + count; ++i) {
       const ProposedChange& c = changes[i];
-      Append(params, {review_id, c.account_id, Enum(c.old_tier), Enum(c.new_tier),
-                      Enum(c.abc_class), absl::StrFormat("%.17g", c.score), c.reason});
+      Append(params,
+             {review_id, c.account_id, Enum(c.old_tier), Enum(c.new_tier), Enum(c.abc_class),
+              absl::StrFormat("%.17g", c.score), c.reason, false, std::string()});
     }
-    BindAll(insert, params);
-    insert.executeUpdate();
+    insert.Run(db, params);
   });
 }
 
