@@ -34,20 +34,30 @@ std::pair<std::string, std::string> SplitFullMethod(std::string_view full_method
   return {std::string(full_method.substr(0, slash)), std::string(full_method.substr(slash + 1))};
 }
 
-GrpcServerMetrics::GrpcServerMetrics(prometheus::Registry& registry)
+GrpcServerMetrics::GrpcServerMetrics(prometheus::Registry& registry, GrpcSide side)
     : started_(prometheus::BuildCounter()
-                   .Name("grpc_server_started_total")
-                   .Help("Total number of RPCs started on the server.")
+                   .Name(side == GrpcSide::kServer ? "grpc_server_started_total"
+                                                   : "grpc_client_started_total")
+                   .Help(side == GrpcSide::kServer ? "Total number of RPCs started on the server."
+                                                   : "Total number of RPCs started on the client.")
                    .Register(registry)),
       handled_(prometheus::BuildCounter()
-                   .Name("grpc_server_handled_total")
-                   .Help("Total number of RPCs completed on the server, regardless of success "
-                         "or failure.")
+                   .Name(side == GrpcSide::kServer ? "grpc_server_handled_total"
+                                                   : "grpc_client_handled_total")
+                   .Help(side == GrpcSide::kServer
+                             ? "Total number of RPCs completed on the server, regardless of "
+                               "success or failure."
+                             : "Total number of RPCs completed by the client, regardless of "
+                               "success or failure.")
                    .Register(registry)),
       handling_seconds_(prometheus::BuildHistogram()
-                            .Name("grpc_server_handling_seconds")
-                            .Help("Histogram of response latency (seconds) of gRPC that had "
-                                  "been application-level handled by the server.")
+                            .Name(side == GrpcSide::kServer ? "grpc_server_handling_seconds"
+                                                            : "grpc_client_handling_seconds")
+                            .Help(side == GrpcSide::kServer
+                                      ? "Histogram of response latency (seconds) of gRPC that "
+                                        "had been application-level handled by the server."
+                                      : "Histogram of response latency (seconds) of the gRPC "
+                                        "until it is finished by the application.")
                             .Register(registry)),
       unknown_(Create("unary", "unknown", "unknown")) {}
 
@@ -98,6 +108,22 @@ void CallObservation::Finish(const grpc::Status& status) {
                   {"code", GrpcCodeName(status.error_code())},
                   {"ms", seconds * 1000.0},
                   {"request_id", request_id_}});
+}
+
+ClientCallObservation::ClientCallObservation(const GrpcClientMetrics& metrics,
+                                             std::string_view full_method)
+    : series_(metrics.Series(full_method)), start_(std::chrono::steady_clock::now()) {
+  series_.started->Increment();
+}
+
+void ClientCallObservation::Finish(const grpc::Status& status) {
+  if (finished_) return;
+  finished_ = true;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const int code = static_cast<int>(status.error_code());
+  series_.handled[code >= 0 && code < kCodeCount ? code : 2 /* UNKNOWN */]->Increment();
+  series_.handling_seconds->Observe(seconds);
 }
 
 }  // namespace kam

@@ -34,11 +34,15 @@ struct MethodSeries {
   prometheus::Histogram* handling_seconds = nullptr;
 };
 
-// The standard grpc_server_* family (as go-grpc-prometheus names it). Label values come
-// from compiled descriptors only: a caller inventing method names cannot mint series.
+// Which end of a call a metrics family describes.
+enum class GrpcSide { kServer, kClient };
+
+// The standard grpc_server_* family (as go-grpc-prometheus names it), or with kClient the
+// grpc_client_* family the gateway records per backend method. Label values come from
+// compiled descriptors only: a caller inventing method names cannot mint series.
 class GrpcServerMetrics {
  public:
-  explicit GrpcServerMetrics(prometheus::Registry& registry);
+  explicit GrpcServerMetrics(prometheus::Registry& registry, GrpcSide side = GrpcSide::kServer);
 
   // Creates every series of `service` at zero (all codes for handled_total), so dashboards
   // and rate() see a method before its first call. Call before serving.
@@ -73,6 +77,24 @@ class CallObservation {
   const MethodSeries& series_;
   std::string_view method_;
   std::string request_id_;
+  std::chrono::steady_clock::time_point start_;
+  bool finished_ = false;
+};
+
+// The gateway's calls to its backends: grpc_client_started_total, grpc_client_handled_total
+// and grpc_client_handling_seconds with the standard labels.
+using GrpcClientMetrics = GrpcServerMetrics;
+
+// Counts and times one call the gateway makes to a backend (no log line: the server side of
+// the same call logs it).
+class ClientCallObservation {
+ public:
+  ClientCallObservation(const GrpcClientMetrics& metrics, std::string_view full_method);
+  // Records the outcome; later calls do nothing.
+  void Finish(const grpc::Status& status);
+
+ private:
+  const MethodSeries& series_;
   std::chrono::steady_clock::time_point start_;
   bool finished_ = false;
 };

@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "services/common/identity.h"
 
+// PROVISIONAL (issue 8 pinning): HS256 only, no cache, no metrics, no reload.
 namespace kam::gateway {
 namespace {
 
@@ -24,15 +25,24 @@ bool IsUsableRequestId(std::string_view id) {
 
 }  // namespace
 
-absl::StatusOr<Caller> Authenticate(const Metadata& metadata, const JwtVerifier& verifier,
-                                    absl::Time now) {
+absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(
+    AuthOptions options, prometheus::Registry* /*registry*/) {
+  return std::unique_ptr<Authenticator>(new Authenticator(std::move(options)));
+}
+
+Authenticator::Authenticator(AuthOptions options) : options_(std::move(options)) {}
+Authenticator::~Authenticator() = default;
+
+void Authenticator::Reload() {}
+
+absl::StatusOr<Caller> Authenticator::Authenticate(const Metadata& metadata, absl::Time now) const {
   const std::string header = Value(metadata, "authorization");
   if (header.empty()) return absl::UnauthenticatedError("missing authorization: Bearer token");
   if (!absl::StartsWithIgnoreCase(header, kBearer)) {
     return absl::UnauthenticatedError("authorization must be a Bearer token");
   }
   absl::StatusOr<JwtClaims> claims =
-      VerifyJwt(std::string_view(header).substr(kBearer.size()), verifier, now);
+      VerifyJwt(std::string_view(header).substr(kBearer.size()), options_.verifier, now);
   if (!claims.ok()) return claims.status();
   Caller caller;
   caller.principal = std::move(claims->principal);

@@ -3,11 +3,16 @@
 #include <grpcpp/support/string_ref.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/jwt.h"
+
+namespace prometheus {
+class Registry;
+}
 
 namespace kam::gateway {
 
@@ -19,10 +24,45 @@ struct Caller {
   std::string request_id;
 };
 
-// Reads "authorization: Bearer <JWT>" and verifies it (UNAUTHENTICATED otherwise, with a
-// message that never contains the token). The request id is the caller's x-request-id when
-// it is 1-64 characters of [A-Za-z0-9._-], a fresh UUID otherwise.
-absl::StatusOr<Caller> Authenticate(const Metadata& metadata, const JwtVerifier& verifier,
-                                    absl::Time now);
+struct AuthOptions {
+  // HS256 (shared secret; tokens without "kid" or with kid "hs256"), issuer, audience,
+  // clock skew and the token size cap; the same iss/aud/skew/cap apply to RS256 tokens.
+  JwtVerifier verifier;
+  // RS256 public keys: every "<kid>.pem" file in this directory (PEM, RSA public key). Empty:
+  // no RS256. Re-read every `reload_every`, so keys rotate without a restart (a Kubernetes
+  // Secret mounted as a directory). A file that does not parse keeps the previous key set.
+  std::string public_keys_dir;
+  // Static API keys for machine callers (format in POLICY.md "Authentication"): a JSON file
+  // holding the SHA-256 of each key, never the key itself, with its subject and roles.
+  // Empty: no API keys. Re-read like the public keys.
+  std::string api_keys_file;
+  absl::Duration reload_every = absl::Seconds(10);
+  // Verified tokens are cached (until their exp) so that a caller's repeated calls do not
+  // pay for signature checks; bounded.
+  size_t cache_entries = 10000;
+};
+
+// Establishes who is calling from "authorization: Bearer <JWT>" or "x-api-key: <key>".
+// Every failure is UNAUTHENTICATED with a message that never contains the credential, and is
+// counted in kam_gateway_auth_failures_total{reason}.
+class Authenticator {
+ public:
+  // INVALID_ARGUMENT naming the file and the problem when a key file cannot be used.
+  // `registry` may be null (tests).
+  static absl::StatusOr<std::unique_ptr<Authenticator>> Create(AuthOptions options,
+                                                               prometheus::Registry* registry);
+  ~Authenticator();
+
+  // The request id is the caller's x-request-id when it is 1-64 characters of
+  // [A-Za-z0-9._-], a fresh UUID otherwise.
+  absl::StatusOr<Caller> Authenticate(const Metadata& metadata, absl::Time now) const;
+
+  // Re-reads the key files now (also done every reload_every by a background thread).
+  void Reload();
+
+ private:
+  explicit Authenticator(AuthOptions options);
+  AuthOptions options_;
+};
 
 }  // namespace kam::gateway

@@ -1,11 +1,10 @@
 #include "services/gateway/forwarder.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 #include <grpcpp/support/client_callback.h>
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 
 #include "absl/time/clock.h"
 #include "services/common/call_observer.h"
@@ -111,11 +110,9 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
     ForwardedCall* call_;
   };
 
+  // Method names are public (the protos), so an unknown method is UNIMPLEMENTED before the
+  // caller's credentials are looked at.
   absl::Status Admit() {
-    absl::StatusOr<Caller> caller =
-        Authenticate(context_->client_metadata(), forwarder_.options_.verifier, absl::Now());
-    if (!caller.ok()) return caller.status();
-    caller_ = *std::move(caller);
     const std::string& method = context_->method();
     auto route = forwarder_.routes_.find(method);
     if (route == forwarder_.routes_.end()) return absl::UnimplementedError("unknown method");
@@ -123,7 +120,11 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
       return absl::UnimplementedError("client-streaming methods are not served by the gateway");
     }
     route_ = route->second;
-    return forwarder_.policy_.Check(method, caller_.principal);
+    absl::StatusOr<Caller> caller =
+        forwarder_.admission_.Admit(context_->client_metadata(), method, absl::Now());
+    if (!caller.ok()) return caller.status();
+    caller_ = *std::move(caller);
+    return absl::OkStatus();
   }
 
   // Sets what every forwarded call carries: the deadline, the caller's identity signed for
@@ -144,12 +145,14 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
     const auto deadline = ForwardDeadline(context_->deadline(), std::chrono::system_clock::now(),
                                           forwarder_.options_);
     PrepareUpstream(deadline, deadline);
+    client_observation_.emplace(forwarder_.client_metrics_, context_->method());
     route_.stub->UnaryCall(&upstream_, context_->method(), grpc::StubOptions(), &request_,
                            &response_,
                            [this](const grpc::Status& status) { OnUpstreamDone(status); });
   }
 
   void OnUpstreamDone(const grpc::Status& status) {
+    client_observation_->Finish(status);
     if (!status.ok()) {
       Complete(ForCaller(status));
       return;
@@ -169,6 +172,7 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
         deadline,
         std::min(deadline, now + absl::ToChronoNanoseconds(forwarder_.options_.default_deadline)));
     halves_alive_.fetch_add(1, std::memory_order_relaxed);
+    client_observation_.emplace(forwarder_.client_metrics_, context_->method());
     route_.stub->PrepareBidiStreamingCall(&upstream_, context_->method(), grpc::StubOptions(),
                                           &upstream_stream_);
     upstream_stream_.StartWriteLast(&request_, grpc::WriteOptions());
@@ -186,6 +190,7 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void OnUpstreamStreamDone(const grpc::Status& status) {
+    client_observation_->Finish(status);
     Complete(ForCaller(status));
     Release();
   }
@@ -212,6 +217,7 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
   const Forwarder& forwarder_;
   grpc::GenericCallbackServerContext* context_;
   CallObservation observation_;
+  std::optional<ClientCallObservation> client_observation_;  // once forwarded
   Caller caller_;
   Forwarder::Route route_;
   grpc::ClientContext upstream_;
@@ -234,19 +240,6 @@ std::chrono::system_clock::time_point ForwardStreamDeadline(
     std::chrono::system_clock::time_point requested, std::chrono::system_clock::time_point now,
     const ForwarderOptions& options) {
   return std::min(requested, now + absl::ToChronoNanoseconds(options.max_stream_deadline));
-}
-
-void Forwarder::AddRoute(const google::protobuf::ServiceDescriptor& service,
-                         const std::string& address) {
-  grpc::ChannelArguments args;
-  args.SetLoadBalancingPolicyName("round_robin");
-  // gRPC's default reconnect backoff grows to 2 minutes: a service restarted after a long
-  // outage would stay unreachable through the gateway for that long. Retrying a refused
-  // loopback/cluster connection every second costs nothing.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  AddRoute(service, grpc::CreateCustomChannel("dns:///" + address,
-                                              grpc::InsecureChannelCredentials(), args));
 }
 
 void Forwarder::AddRoute(const google::protobuf::ServiceDescriptor& service,

@@ -12,13 +12,11 @@
 
 #include "absl/time/time.h"
 #include "services/common/call_observer.h"
-#include "services/common/jwt.h"
-#include "services/gateway/policy.h"
+#include "services/gateway/admission.h"
 
 namespace kam::gateway {
 
 struct ForwarderOptions {
-  JwtVerifier verifier;
   std::string identity_key;
   // Unary calls: applied when the caller sets no deadline.
   absl::Duration default_deadline = absl::Seconds(10);
@@ -46,21 +44,23 @@ std::chrono::system_clock::time_point ForwardStreamDeadline(
     const ForwarderOptions& options);
 
 // Serves every method of the routed services by forwarding the request bytes unchanged
-// (no per-method code): authenticate, check the policy, sign the caller's identity for the
-// service, bound the deadline, forward, and relay the response or status. The method's
-// descriptor decides the shape: unary calls relay one response; server-streaming calls relay
-// each upstream message as it arrives, reading the next only once the caller has taken the
+// (no per-method code): admit the caller (authentication, policy, rate limit), sign the caller's
+// identity for the service, bound the deadline, forward, and relay the response or status. The
+// method's descriptor decides the shape: unary calls relay one response; server-streaming calls
+// relay each upstream message as it arrives, reading the next only once the caller has taken the
 // previous one (memory per stream stays one message, a slow caller slows the upstream).
 // Client-streaming and bidi methods are UNIMPLEMENTED.
 class Forwarder final : public grpc::CallbackGenericService {
  public:
-  Forwarder(ForwarderOptions options, const Policy* policy, const GrpcServerMetrics* metrics)
-      : options_(std::move(options)), policy_(*policy), metrics_(*metrics) {}
+  Forwarder(ForwarderOptions options, const Admission* admission, const GrpcServerMetrics* metrics,
+            const GrpcClientMetrics* client_metrics)
+      : options_(std::move(options)),
+        admission_(*admission),
+        metrics_(*metrics),
+        client_metrics_(*client_metrics) {}
 
-  // Routes every method of `service` to `address` (round-robin over its resolved addresses).
-  // Call before serving.
-  void AddRoute(const google::protobuf::ServiceDescriptor& service, const std::string& address);
-  // Routes every method of `service` over `channel` (tests: an in-process channel).
+  // Routes every method of `service` over `channel` (CreateUpstreamChannel; tests: an
+  // in-process channel). Call before serving.
   void AddRoute(const google::protobuf::ServiceDescriptor& service,
                 std::shared_ptr<grpc::ChannelInterface> channel);
 
@@ -75,8 +75,9 @@ class Forwarder final : public grpc::CallbackGenericService {
   };
 
   ForwarderOptions options_;
-  const Policy& policy_;
+  const Admission& admission_;
   const GrpcServerMetrics& metrics_;
+  const GrpcClientMetrics& client_metrics_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::map<std::string, Route, std::less<>> routes_;  // by full method, "/pkg.Service/Method"
 };

@@ -8,30 +8,43 @@
 #include "kam/analytics/v1/analytics.grpc.pb.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "services/common/server_runner.h"
+#include "services/gateway/admission.h"
+#include "services/gateway/customer360.h"
 #include "services/gateway/forwarder.h"
 #include "services/gateway/gateway_service.h"
+#include "services/gateway/upstream.h"
 
-// Wiring only: settings -> policy -> forwarder + own service -> run.
+// Wiring only: settings -> policy, authenticator, limits -> forwarder + own service -> run.
 int main(int argc, char** argv) {
   kam::InitProcess("gateway");
   kam::ServerSettings server_settings;
   kam::gateway::ForwarderOptions options;
+  kam::gateway::AuthOptions auth_options;
+  kam::gateway::UpstreamOptions upstream_options;
   std::string accounts_address;
   std::string complaints_address;
   std::string analytics_address;
   std::string policy_file;
   kam::Settings settings("kam-gateway");
   settings.AddServer(server_settings, 50051, 9100);
-  settings.AddSecret(options.verifier.hs256_secret, "--jwt-secret", "KAM_JWT_SECRET", true,
+  settings.AddSecret(auth_options.verifier.hs256_secret, "--jwt-secret", "KAM_JWT_SECRET", true,
                      kam::kMinKeyBytes);
   settings.app()
-      .add_option("--jwt-issuer", options.verifier.issuer, "required token iss")
+      .add_option("--jwt-issuer", auth_options.verifier.issuer, "required token iss")
       ->envname("KAM_JWT_ISSUER")
       ->required();
   settings.app()
-      .add_option("--jwt-audience", options.verifier.audience, "required token aud")
+      .add_option("--jwt-audience", auth_options.verifier.audience, "required token aud")
       ->envname("KAM_JWT_AUDIENCE")
       ->required();
+  settings.app()
+      .add_option("--jwt-public-keys-dir", auth_options.public_keys_dir,
+                  "RS256 public keys, one <kid>.pem per key (re-read while running)")
+      ->envname("KAM_JWT_PUBLIC_KEYS_DIR");
+  settings.app()
+      .add_option("--api-keys-file", auth_options.api_keys_file,
+                  "hashed API keys for machine callers (re-read while running)")
+      ->envname("KAM_API_KEYS_FILE");
   settings.app()
       .add_option("--policy-file", policy_file, "role policy (default: built in)")
       ->envname("KAM_POLICY_FILE");
@@ -68,9 +81,25 @@ int main(int argc, char** argv) {
     return 2;
   }
   kam::ServerRunner runner("gateway", server_settings);
-  kam::gateway::Forwarder forwarder(options, &*policy, &runner.grpc_metrics());
-  for (const auto& [service, address] : routes) forwarder.AddRoute(*service, address);
-  kam::gateway::GatewayServiceImpl gateway_service(options.verifier, &*policy,
+  absl::StatusOr<std::unique_ptr<kam::gateway::Authenticator>> authenticator =
+      kam::gateway::Authenticator::Create(auth_options, &runner.registry());
+  if (!authenticator.ok()) {
+    std::cerr << "kam-gateway: " << authenticator.status().message() << std::endl;
+    return 2;
+  }
+  kam::gateway::RateLimiter rate_limiter(policy->rate_limits(), &runner.registry());
+  const kam::gateway::Admission admission(authenticator->get(), &*policy, &rate_limiter);
+  kam::GrpcClientMetrics client_metrics(runner.registry(), kam::GrpcSide::kClient);
+  kam::gateway::Forwarder forwarder(options, &admission, &runner.grpc_metrics(), &client_metrics);
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (const auto& [service, address] : routes) {
+    client_metrics.PreCreate(*service);
+    channels.push_back(kam::gateway::CreateUpstreamChannel(*service, address, upstream_options));
+    forwarder.AddRoute(*service, channels.back());
+  }
+  kam::gateway::Customer360 customer360({channels[0], channels[1], channels[2]}, &*policy,
+                                        options.identity_key, &client_metrics);
+  kam::gateway::GatewayServiceImpl gateway_service(&admission, &customer360, options,
                                                    &runner.grpc_metrics());
   runner.AddService(&gateway_service, kam::gateway::v1::GatewayService::service_full_name());
   runner.AddGenericService(&forwarder, forwarded_names);

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "services/common/identity.h"
+#include "services/gateway/rate_limiter.h"
 
 namespace kam::gateway {
 
@@ -40,8 +41,12 @@ class Policy {
   // Every method the policy names, sorted.
   std::vector<std::string> Methods() const;
 
+  // Per-role rate limits ("rate_limits"; POLICY.md). PROVISIONAL: not parsed yet.
+  const RateLimits& rate_limits() const { return rate_limits_; }
+
  private:
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> allowed_;
+  RateLimits rate_limits_;
 };
 
 }  // namespace kam::gateway

@@ -29,6 +29,7 @@
 #include "services/common/jwt.h"
 #include "services/gateway/forwarder.h"
 #include "services/gateway/policy.h"
+#include "services/gateway/upstream.h"
 
 namespace kam::gateway {
 namespace {
@@ -239,17 +240,27 @@ class GatewayStreamTest : public ::testing::Test {
     absl::StatusOr<Policy> policy = Policy::Load("", {accounts, complaints, analytics, gateway});
     ASSERT_TRUE(policy.ok()) << policy.status();
     policy_ = *std::move(policy);
+    AuthOptions auth;
+    auth.verifier = {kJwtSecret, kIssuer, kAudience, absl::Seconds(30), 8192};
+    absl::StatusOr<std::unique_ptr<Authenticator>> authenticator =
+        Authenticator::Create(auth, nullptr);
+    ASSERT_TRUE(authenticator.ok()) << authenticator.status();
+    authenticator_ = *std::move(authenticator);
+    admission_ = std::make_unique<Admission>(authenticator_.get(), &policy_, &rate_limiter_);
     ForwarderOptions options;
-    options.verifier = {kJwtSecret, kIssuer, kAudience, absl::Seconds(30), 8192};
     options.identity_key = kIdentityKey;
-    forwarder_ = std::make_unique<Forwarder>(options, &policy_, &metrics_);
+    forwarder_ =
+        std::make_unique<Forwarder>(options, admission_.get(), &metrics_, &client_metrics_);
     if (UpstreamInProcess()) {
       forwarder_->AddRoute(*accounts, upstream_server_->InProcessChannel({}));
     } else {
-      forwarder_->AddRoute(*accounts, absl::StrCat("127.0.0.1:", upstream_port));
+      forwarder_->AddRoute(
+          *accounts, CreateUpstreamChannel(*accounts, absl::StrCat("127.0.0.1:", upstream_port),
+                                           UpstreamOptions()));
     }
     // Routed to a closed port: were it forwarded, the caller would see UNAVAILABLE.
-    forwarder_->AddRoute(*BidiService(&test_pool_), "127.0.0.1:1");
+    const auto* bidi = BidiService(&test_pool_);
+    forwarder_->AddRoute(*bidi, CreateUpstreamChannel(*bidi, "127.0.0.1:1", UpstreamOptions()));
     gateway_ =
         Serve([&](grpc::ServerBuilder& b) { b.RegisterCallbackGenericService(forwarder_.get()); },
               &gateway_port_);
@@ -312,7 +323,11 @@ class GatewayStreamTest : public ::testing::Test {
   std::unique_ptr<grpc::Server> upstream_server_;
   prometheus::Registry registry_;
   GrpcServerMetrics metrics_{registry_};
+  GrpcClientMetrics client_metrics_{registry_, GrpcSide::kClient};
   Policy policy_;
+  RateLimiter rate_limiter_{RateLimits(), nullptr};
+  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<Admission> admission_;
   std::unique_ptr<Forwarder> forwarder_;
   std::unique_ptr<grpc::Server> gateway_;
   int gateway_port_ = 0;

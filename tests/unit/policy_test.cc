@@ -174,6 +174,7 @@ TEST(PolicyTest, AnalyticsMethodsAreOpenToTheRolesTheProtoNames) {
       {"AnalyzePipeline", analyses},
       {"AnalyzeComplaints", analyses},
       {"GetManagerScorecard", analyses},
+      {"GetAccountStanding", {"director", "analyst", "account_manager", "admin", "system"}},
   };
   const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       kam::analytics::v1::AnalyticsService::service_full_name());
