@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages KAM Suite needs to build, test and run locally.
 # Idempotent: touches apt only when something is missing.
+#   scripts/deps.sh               everything (build, tests, scripts/dev, k8s checks)
+#   scripts/deps.sh --build-only  what compiling needs (the image's build stage)
 set -euo pipefail
 
 packages=(
@@ -8,8 +10,11 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libmysqlcppconn-dev prometheus-cpp-dev libabsl-dev libspdlog-dev nlohmann-json3-dev
   libcli11-dev libssl-dev googletest libgmock-dev libgtest-dev
-  mariadb-server mariadb-client prometheus curl
 )
+if [[ ${1:-} != --build-only ]]; then
+  # Tests and scripts/dev: private MariaDB and Prometheus, the k8s checks (npm, kubectl).
+  packages+=(mariadb-server mariadb-client prometheus curl)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -18,6 +23,14 @@ for pkg in "${packages[@]}"; do
     missing+=("$pkg")
   fi
 done
+# Commands any version of which will do, whoever installed them: kubectl (the manifests
+# render with Debian's 1.20 and newer ones), node and npm (Debian's or NodeSource's).
+if [[ ${1:-} != --build-only ]]; then
+  declare -A command_package=([kubectl]=kubernetes-client [node]=nodejs [npm]=npm)
+  for cmd in kubectl node npm; do
+    if ! command -v "$cmd" >/dev/null 2>&1; then missing+=("${command_package[$cmd]}"); fi
+  done
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
