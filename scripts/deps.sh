@@ -9,6 +9,7 @@ packages=(
   libmysqlcppconn-dev prometheus-cpp-dev libabsl-dev libspdlog-dev nlohmann-json3-dev
   libcli11-dev libssl-dev googletest libgmock-dev libgtest-dev
   mariadb-server mariadb-client prometheus curl
+  nodejs npm kubectl
 )
 
 missing=()
