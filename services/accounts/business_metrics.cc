@@ -33,7 +33,8 @@ std::string EnumLabel(const std::string& name, const std::string& prefix) {
 
 std::string TierLabel(int tier) {
   if (tier == v1::TIER_UNSPECIFIED || !v1::Tier_IsValid(tier)) return "untiered";
-  return EnumLabel(v1::Tier_Name(static_cast<v1::Tier>(tier)), "TIER_");
+  // "A".."D", as complaints labels its series (kam_complaints_open{tier}).
+  return v1::Tier_Name(static_cast<v1::Tier>(tier)).substr(std::string("TIER_").size());
 }
 
 std::string StatusLabel(int status) {

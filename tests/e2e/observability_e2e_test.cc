@@ -147,7 +147,7 @@ class ObservabilityE2eTest : public E2eTest {
     complaint->set_subcategory("late delivery");
     complaint->set_description("Two coils arrived three days late.");
     complaint->set_severity(cv1::SEVERITY_LOW);
-    complaint->set_manner(cv1::MANNER_CALM);
+    complaint->set_manner(cv1::MANNER_FRIENDLY);
     // The replica of accounts in complaints learns of the new account from the event stream.
     const bool taken =
         Eventually([&] { return Agent().Call(&ComplaintStub::CreateComplaint, intake).ok(); },
@@ -273,6 +273,21 @@ class ObservabilityE2eTest : public E2eTest {
                        << test_support::TailFile((dir_ / "prometheus.log").string(), 20);
   }
 
+  // Waits until `expr` returns a series (a filter: it returns none while false).
+  void WaitForSeries(const std::string& expr) {
+    const bool seen = Eventually(
+        [&] {
+          absl::StatusOr<std::string> body =
+              test_support::HttpGet(port_, absl::StrCat("/api/v1/query?query=", UrlEncode(expr)));
+          if (!body.ok()) return false;
+          json response = json::parse(*body, nullptr, false);
+          return !response.is_discarded() &&
+                 !response["data"].value("result", json::array()).empty();
+        },
+        absl::Seconds(45));
+    ASSERT_TRUE(seen) << "Prometheus never saw " << expr;
+  }
+
   std::filesystem::path dir_;
   std::filesystem::path check_dir_;
   std::string prometheus_bin_;
@@ -281,12 +296,22 @@ class ObservabilityE2eTest : public E2eTest {
 };
 
 TEST_F(ObservabilityE2eTest, EveryDashboardQueryAndAlertRunsAndExercisedPanelsHaveData) {
+  // Prometheus first, so that it sees the counters grow while the traffic runs.
+  ASSERT_NO_FATAL_FAILURE(WriteInputs());
+  ASSERT_NO_FATAL_FAILURE(StartPrometheus());
+  ASSERT_NO_FATAL_FAILURE(
+      WaitForSeries(absl::StrCat("count(up{namespace=\"", kNamespace, "\"} == 1) == 4")));
   const int64_t account = DriveAccounts();
   ASSERT_NO_FATAL_FAILURE(DriveComplaintBreach());
   ASSERT_NO_FATAL_FAILURE(DriveAnalytics(account));
-  ASSERT_NO_FATAL_FAILURE(WriteInputs());
-  ASSERT_NO_FATAL_FAILURE(StartPrometheus());
   ASSERT_NO_FATAL_FAILURE(WaitForScrapes());
+  // Complaints counts its open complaints every 30 s (the first count, at its start, found
+  // none), accounts its business gauges every second here (kam_stack.cc).
+  ASSERT_NO_FATAL_FAILURE(WaitForSeries("sum(kam_complaints_open{job=\"complaints\"}) >= 1"));
+  ASSERT_NO_FATAL_FAILURE(
+      WaitForSeries("kam_accounts{job=\"accounts\",tier=\"B\",status=\"active\"} >= 1"));
+  ASSERT_NO_FATAL_FAILURE(WaitForSeries(
+      "kam_pipeline_opportunities{job=\"accounts\",stage=\"customer_development\"} >= 1"));
 
   const json queries = json::parse(test_support::ReadFile((dir_ / "queries.json").string()));
   std::set<std::string> panels_with_data;

@@ -33,9 +33,9 @@ class BusinessMetricsTest : public test_support::SchemaTest {
     ++accounts_;
     Exec(absl::StrCat(
         "INSERT INTO accounts (name, registration_number, nature, status, tier, owner_id, "
-        "archived, create_time, update_time) VALUES ('acc",
+        "archived, business_json, create_time, update_time) VALUES ('acc",
         accounts_, "', 'reg", accounts_, "', 1, ", status, ", ", tier, ", 'mgr', ",
-        archived ? "TRUE" : "FALSE", ", NOW(6), NOW(6))"));
+        archived ? "TRUE" : "FALSE", ", '{}', NOW(6), NOW(6))"));
   }
   void AddOpportunity(int stage) {
     Exec(absl::StrCat(
