@@ -90,6 +90,7 @@ TEST_F(BusinessMetricsTest, CountsAccountsByTierAndStatusLeavingArchivedOnesOut)
 }
 
 TEST_F(BusinessMetricsTest, CountsOpenOpportunitiesByStageAndFollowsMoves) {
+  AddAccount(/*tier=*/1, /*status=*/1);  // account 1, which the opportunities belong to
   AddOpportunity(/*customer_development=*/1);
   AddOpportunity(1);
   AddOpportunity(/*bidding=*/4);
