@@ -9,8 +9,18 @@ packages=(
   libmysqlcppconn-dev prometheus-cpp-dev libabsl-dev libspdlog-dev nlohmann-json3-dev
   libcli11-dev libssl-dev googletest libgmock-dev libgtest-dev
   mariadb-server mariadb-client prometheus curl
-  nodejs npm kubectl
+  nodejs
 )
+# npm: Debian's package, unless the installed nodejs build bundles its own (such a build
+# conflicts with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
+# kubectl (kustomize renders in the deploy tests): Debian's kubernetes-client, unless the
+# machine already has one.
+if ! command -v kubectl >/dev/null 2>&1; then
+  packages+=(kubernetes-client)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do
