@@ -6,6 +6,7 @@
 // Runs as its own ctest entry (observability_e2e_test, label "deploy"), which passes
 // PROMETHEUS (the binary) and KAM_K8S_CHECK_DIR (k8s/check, with its npm packages
 // installed: live-inputs.mjs derives the configuration from the manifests).
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -331,6 +332,9 @@ TEST_F(ObservabilityE2eTest, EveryDashboardQueryAndAlertRunsAndExercisedPanelsHa
   }
   EXPECT_GE(alerts, 7);
   EXPECT_GE(panels.size(), 30u);
+  for (const auto& [panel, why] : PanelsExpectedEmpty()) {
+    EXPECT_EQ(panels.count(panel), 1u) << "no dashboard panel \"" << panel << "\" (" << why << ")";
+  }
   for (const std::string& panel : panels) {
     if (PanelsExpectedEmpty().count(panel) > 0) continue;
     EXPECT_EQ(panels_with_data.count(panel), 1u) << "panel \"" << panel << "\" returned no data";
