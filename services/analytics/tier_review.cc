@@ -639,15 +639,20 @@ absl::StatusOr<v1::TierReview> TierReviews::Run(const Mutation& m,
         return review_id;
       });
   if (!id.ok()) return id.status();
-  if (fresh && metrics_->last_run != nullptr) {
-    metrics_->last_run->Set(absl::ToDoubleSeconds(m.now - absl::UnixEpoch()));
-  }
   absl::StatusOr<v1::TierReview> review = Get(*id);
   if (!review.ok()) return review.status();
   if (!fresh) {
     if (absl::Status same = CheckSameRequest(*review, parameters, dry_run); !same.ok()) {
       return same;
     }
+  }
+  // A replayed request counts too: after a restart, the schedule's first run repeats its
+  // interval's request and finds the review another process recorded, and without this the
+  // gauge would read 0 (KamTierReviewNotRun) until the next interval.
+  if (metrics_->last_run != nullptr) {
+    const double run_time =
+        static_cast<double>(review->run_time().seconds()) + review->run_time().nanos() / 1e9;
+    if (run_time > metrics_->last_run->Value()) metrics_->last_run->Set(run_time);
   }
   if (review->state() != v1::REVIEW_STATE_PARTIAL) return review;
   if (absl::Status applied = ApplyPending(m, *id); !applied.ok()) return applied;

@@ -99,7 +99,25 @@ ComplaintMetrics::ComplaintMetrics(prometheus::Registry& registry)
                       .Name("kam_complaint_resolution_seconds")
                       .Help("Wall-clock time from intake to resolution implemented")
                       .Register(registry)
-                      .Add({}, ResolutionBuckets())) {}
+                      .Add({}, ResolutionBuckets())) {
+  // Every series at 0 from the start: Prometheus's increase() and rate() see a counter's
+  // first step only from a sample before it, so a series born at 1 (the first breach of a
+  // tier and category) would never show in the SLA panels or fire KamComplaintSlaBreaches.
+  constexpr Category kCategories[] = {Category::kProductQuality, Category::kContract,
+                                      Category::kTransport, Category::kService, Category::kOther};
+  for (int tier = 0; tier <= kMaxTier; ++tier) {
+    for (Category category : kCategories) {
+      for (const char* kind : {"judgment", "resolution"}) {
+        const prometheus::Labels labels = {{"tier", std::string(TierName(tier))},
+                                           {"category", CategoryLabel(category)},
+                                           {"kind", kind}};
+        breaches_.Add(labels);
+        warnings_.Add(labels);
+      }
+    }
+  }
+  for (const char* level : {"1", "2"}) escalations_.Add({{"level", level}});
+}
 
 void ComplaintMetrics::CountAlert(const SweepResult::Fired& fired) {
   const SlaAlert& alert = fired.alert;

@@ -161,6 +161,9 @@ absl::StatusOr<std::map<std::string, std::string>> KamStack::ServiceEnv(
     env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
     env["KAM_COMPLAINTS_ADDR"] = this->service("complaints").address();
   }
+  // The business gauges (kam_accounts, kam_pipeline_opportunities) follow writes within a
+  // second, so the observability test sees what it just created.
+  if (service.name == "accounts") env["KAM_BUSINESS_METRICS_EVERY"] = "1s";
   // complaints follows accounts' event stream for its replica of the accounts.
   if (service.name == "complaints") {
     env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();

@@ -2,6 +2,7 @@
 // migrations: facts seeded by SQL, the score checked against a hand calculation, and reviews
 // recorded, applied through a fake AccountService.SetTier, retried and paged.
 #include <grpcpp/grpcpp.h>
+#include <prometheus/registry.h>
 
 #include <algorithm>
 #include <iostream>
@@ -305,6 +306,15 @@ class TierReviewTest : public AnalyticsScoreTest {
     return page.ok() ? page->items : std::vector<v1::TierChange>{};
   }
 
+  static double LastRun(prometheus::Registry& registry) {
+    for (const prometheus::MetricFamily& family : registry.Collect()) {
+      if (family.name == "kam_tier_review_last_run_timestamp_seconds") {
+        return family.metric.at(0).gauge.value;
+      }
+    }
+    return -1;
+  }
+
   std::string TierOf(int64_t account) {
     return One(absl::StrCat("SELECT tier FROM accounts WHERE account_id = ", account));
   }
@@ -431,6 +441,26 @@ TEST_F(TierReviewTest, ARetryReturnsTheSameReviewAndAnotherRequestUnderItsIdIsRe
   const v1::TierReviewParameters p = Parameters();
   refused = reviews_->Run(MutationOf("review-1", p, false), p, true).status();
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(One("SELECT COUNT(*) FROM tier_reviews"), "1");
+}
+
+TEST_F(TierReviewTest, TheLastRunGaugeShowsTheRecordedReviewAlsoToAProcessThatReplaysIt) {
+  SeedFiveAccounts();
+  prometheus::Registry first_registry;
+  TierReviews first(*pool_, *sales_, *scorer_, *projection_, writer_, &first_registry);
+  const v1::TierReviewParameters p = Parameters();
+  ASSERT_TRUE(Ok(first.Run(MutationOf("scheduled-1", p, false), p, false)));
+  const double recorded = absl::ToDoubleSeconds(kNow - absl::UnixEpoch());
+  EXPECT_NEAR(LastRun(first_registry), recorded, 1e-3);
+
+  // A restarted replica's schedule repeats its interval's request an hour later: the gauge
+  // shows when the review was recorded, not 0 (which would fire KamTierReviewNotRun).
+  prometheus::Registry restarted_registry;
+  TierReviews restarted(*pool_, *sales_, *scorer_, *projection_, writer_, &restarted_registry);
+  EXPECT_EQ(LastRun(restarted_registry), 0);
+  ASSERT_TRUE(
+      Ok(restarted.Run(MutationOf("scheduled-1", p, false, kNow + absl::Hours(1)), p, false)));
+  EXPECT_NEAR(LastRun(restarted_registry), recorded, 1e-3);
   EXPECT_EQ(One("SELECT COUNT(*) FROM tier_reviews"), "1");
 }
 

@@ -327,3 +327,29 @@ TEST_F(SlaSweepTest, TheSweeperThreadSweepsAndStopsPromptly) {
 
 }  // namespace
 }  // namespace kam::complaints
+
+namespace kam::complaints {
+namespace {
+
+// A counter series born at 1 is invisible to Prometheus's increase(): the first breach of a
+// tier and category would never fire KamComplaintSlaBreaches. Every series exists at 0.
+TEST(ComplaintMetricsTest, EverySlaSeriesExistsAtZeroBeforeTheFirstAlert) {
+  prometheus::Registry registry;
+  ComplaintMetrics metrics(registry);
+  std::map<std::string, int> series;
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      if (family.type == prometheus::MetricType::Counter) {
+        EXPECT_EQ(metric.counter.value, 0) << family.name;
+      }
+      ++series[family.name];
+    }
+  }
+  // 5 tiers (untiered, A..D) x 5 categories x 2 clocks; levels 1 and 2.
+  EXPECT_EQ(series["kam_complaint_sla_breaches_total"], 50);
+  EXPECT_EQ(series["kam_complaint_sla_warnings_total"], 50);
+  EXPECT_EQ(series["kam_complaint_escalations_total"], 2);
+}
+
+}  // namespace
+}  // namespace kam::complaints
