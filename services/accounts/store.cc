@@ -576,7 +576,7 @@ absl::StatusOr<GroupTree> AccountStore::Tree(int64_t root, int max_depth, int li
 }
 
 absl::StatusOr<std::vector<GroupNode>> AccountStore::Ancestors(int64_t id,
-                                                              const std::string& subject) {
+                                                               const std::string& subject) {
   static const std::string query = std::string(kAncestorsCte) +
                                    "SELECT s.id, s.depth, a.parent_id, a.name, "
                                    "x.account_id IS NOT NULL AS works_on "

@@ -394,9 +394,8 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetAccountStanding(
     if (auto s = RequireStandingReader(call.principal); !s.ok()) return s;
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     const std::string period_text =
-        request->period().empty()
-            ? LastCompleteQuarter(call.now, parts_.projection->config().zone)
-            : request->period();
+        request->period().empty() ? LastCompleteQuarter(call.now, parts_.projection->config().zone)
+                                  : request->period();
     absl::StatusOr<Period> period = ParsePeriod("period", period_text);
     if (!period.ok()) return period.status();
     absl::Status status = Standing(call, request->account_id(), *period, response);

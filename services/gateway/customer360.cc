@@ -48,8 +48,8 @@ constexpr int kSectionRows = 100;
 
 // Backend calls end this much before the caller's deadline (a tenth of the time left, 5-50
 // ms), so that their failures are gathered and the answer is sent before the caller gives up.
-std::chrono::system_clock::time_point BackendDeadline(std::chrono::system_clock::time_point deadline,
-                                                      std::chrono::system_clock::time_point now) {
+std::chrono::system_clock::time_point BackendDeadline(
+    std::chrono::system_clock::time_point deadline, std::chrono::system_clock::time_point now) {
   using std::chrono::milliseconds;
   const auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
   const milliseconds margin = std::clamp(left / 10, milliseconds(5), milliseconds(50));
@@ -107,9 +107,9 @@ struct BackendCall {
 // What the sections of one Fetch share.
 class Assembly : public std::enable_shared_from_this<Assembly> {
  public:
-  Assembly(const Caller& caller, const std::string& identity_key,
-           const GrpcClientMetrics& metrics, std::chrono::system_clock::time_point deadline,
-           v1::GetCustomer360Response* response, std::function<void(absl::Status)> done)
+  Assembly(const Caller& caller, const std::string& identity_key, const GrpcClientMetrics& metrics,
+           std::chrono::system_clock::time_point deadline, v1::GetCustomer360Response* response,
+           std::function<void(absl::Status)> done)
       : caller_(caller),
         identity_key_(identity_key),
         metrics_(metrics),
@@ -348,7 +348,9 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
       v1::CUSTOMER360_SECTION_ACCOUNT, kGetAccount, "accounts",
       [accounts](auto... args) { accounts->GetAccount(args...); },
       [account_id](auto& request) { request.set_account_id(account_id); },
-      [response](auto& answer) { *response->mutable_account() = std::move(*answer.mutable_account()); });
+      [response](auto& answer) {
+        *response->mutable_account() = std::move(*answer.mutable_account());
+      });
 
   if (allowed(kGetGroupTree)) {
     assembly->Start<accounts_v1::GetGroupTreeRequest, accounts_v1::GetGroupTreeResponse>(
@@ -403,12 +405,12 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
           }
           response->set_opportunities_truncated(!answer.next_page_token().empty());
         });
-    assembly->Start<accounts_v1::GetPipelineSummaryRequest,
-                    accounts_v1::GetPipelineSummaryResponse>(
-        v1::CUSTOMER360_SECTION_OPPORTUNITIES, kGetPipelineSummary, "accounts",
-        [accounts](auto... args) { accounts->GetPipelineSummary(args...); },
-        [account_id](auto& request) { request.set_account_id(account_id); },
-        [response](auto& answer) { *response->mutable_pipeline() = std::move(answer); });
+    assembly
+        ->Start<accounts_v1::GetPipelineSummaryRequest, accounts_v1::GetPipelineSummaryResponse>(
+            v1::CUSTOMER360_SECTION_OPPORTUNITIES, kGetPipelineSummary, "accounts",
+            [accounts](auto... args) { accounts->GetPipelineSummary(args...); },
+            [account_id](auto& request) { request.set_account_id(account_id); },
+            [response](auto& answer) { *response->mutable_pipeline() = std::move(answer); });
   } else {
     assembly->Deny(v1::CUSTOMER360_SECTION_OPPORTUNITIES);
   }
@@ -439,12 +441,12 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
 
   if (allowed(kGetAccountStanding)) {
     analytics_v1::AnalyticsService::Stub::async_interface* analytics = stubs_->analytics->async();
-    assembly->Start<analytics_v1::GetAccountStandingRequest,
-                    analytics_v1::GetAccountStandingResponse>(
-        v1::CUSTOMER360_SECTION_ANALYTICS, kGetAccountStanding, "analytics",
-        [analytics](auto... args) { analytics->GetAccountStanding(args...); },
-        [account_id](auto& request) { request.set_account_id(account_id); },
-        [response](auto& answer) { *response->mutable_standing() = std::move(answer); });
+    assembly
+        ->Start<analytics_v1::GetAccountStandingRequest, analytics_v1::GetAccountStandingResponse>(
+            v1::CUSTOMER360_SECTION_ANALYTICS, kGetAccountStanding, "analytics",
+            [analytics](auto... args) { analytics->GetAccountStanding(args...); },
+            [account_id](auto& request) { request.set_account_id(account_id); },
+            [response](auto& answer) { *response->mutable_standing() = std::move(answer); });
   } else {
     assembly->Deny(v1::CUSTOMER360_SECTION_ANALYTICS);
   }

@@ -231,8 +231,8 @@ TEST_F(Customer360E2eTest, AnotherManagerGetsPermissionDeniedAndNothingElse) {
   // An id that does not exist looks the same to a manager.
   EXPECT_THAT(View(ManagerB(), plant_.id() + 1'000'000, &view),
               GrpcError(grpc::StatusCode::PERMISSION_DENIED, ""));
-  EXPECT_THAT(View(ManagerB(), 0, &view), GrpcError(grpc::StatusCode::INVALID_ARGUMENT,
-                                                    "account_id"));
+  EXPECT_THAT(View(ManagerB(), 0, &view),
+              GrpcError(grpc::StatusCode::INVALID_ARGUMENT, "account_id"));
 }
 
 TEST_F(Customer360E2eTest, AHandlerSeesMaskedContactsAndNotTheSectionsTheirRoleLacks) {

@@ -1013,7 +1013,6 @@ TEST_F(AnalyticsServiceTest, ReviewsAndTheirChangesPageWithKeysetTokens) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-
 // ---------------------------------------------------------------------------------------
 // GetAccountStanding (the customer 360 view's analytics section)
 
@@ -1125,4 +1124,3 @@ TEST_F(AnalyticsServiceTest, AStandingDefaultsToTheLastCompleteQuarterAndNamesBa
 
 }  // namespace
 }  // namespace kam::analytics
-

@@ -274,7 +274,6 @@ TEST_F(ResultPagerTest, RefusesATokenOfAnotherRequest) {
   EXPECT_THAT(refused.message(), HasSubstr("page_token"));
 }
 
-
 TEST_F(ResultPagerTest, ASharedResultIsComputedOncePerVersion) {
   ResultPager pager = MakePager({});
   auto compute = [this] { return Compute(); };

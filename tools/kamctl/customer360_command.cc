@@ -130,8 +130,9 @@ void PrintCustomer360(const v1::GetCustomer360Response& r) {
 
 void AddCustomer360Command(CLI::App& accounts, const Options& options, Action* action) {
   CLI::App* command = accounts.add_subcommand(
-      "360", "Everything about one customer: account, group, contacts, pipeline, complaints, "
-             "standing");
+      "360",
+      "Everything about one customer: account, group, contacts, pipeline, complaints, "
+      "standing");
   auto id = std::make_shared<int64_t>();
   AddIdOption(command, "id", id.get(), "account id");
   OnRun(command, action, [&options, id] {
