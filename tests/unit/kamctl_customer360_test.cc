@@ -62,9 +62,9 @@ TEST_F(KamctlCommandTest, Customer360JsonIsTheWholeResponse) {
   service_.Reply("GetCustomer360", Proto<kam::gateway::v1::GetCustomer360Response>(kView));
   const Result r = Kamctl("accounts 360 12 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\"weightedAmount\""));
+  EXPECT_THAT(r.out, HasSubstr("\"weighted_amount\""));
   EXPECT_THAT(r.out, HasSubstr("\"CUSTOMER360_SECTION_ANALYTICS\""));
-  EXPECT_THAT(r.out, HasSubstr("\"requestId\": \"req-360\""));
+  EXPECT_THAT(r.out, HasSubstr("\"request_id\": \"req-360\""));
 }
 
 TEST_F(KamctlCommandTest, Customer360RefusedShowsTheErrorAndNothingElse) {
