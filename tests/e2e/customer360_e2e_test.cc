@@ -5,6 +5,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
@@ -216,9 +219,18 @@ TEST_F(Customer360E2eTest, AManagerSeesEverySectionOfTheirAccount) {
 }
 
 TEST_F(Customer360E2eTest, ADirectorSeesEverything) {
+  const std::map<std::string, std::string> standing_ok = {
+      {"grpc_service", "kam.analytics.v1.AnalyticsService"},
+      {"grpc_method", "GetAccountStanding"},
+      {"grpc_code", "OK"}};
+  const double before =
+      MetricValue(Scrape("gateway"), "grpc_client_handled_total", standing_ok).value_or(0);
   gv1::GetCustomer360Response view;
   ASSERT_THAT(View(Director(), plant_.id(), &view), GrpcOk());
   ExpectComplete(view, /*sees_root_name=*/true);
+  // Each section's backend call is counted on the gateway's client side.
+  EXPECT_EQ(MetricValue(Scrape("gateway"), "grpc_client_handled_total", standing_ok).value_or(0),
+            before + 1);
 }
 
 TEST_F(Customer360E2eTest, AnotherManagerGetsPermissionDeniedAndNothingElse) {
