@@ -243,6 +243,9 @@ absl::StatusOr<ResultPager::Shared> ResultPager::SharedResult(const std::string&
   cursor.version = *current;
   cursor.result_id = "shared";
   const std::string key = CacheKey(digest, cursor);
+  // One computation at a time: views arriving while it runs wait for its result instead of
+  // each reading the whole population again.
+  std::lock_guard<std::mutex> computing(shared_mutex_);
   Shared shared{cache_.Find(key, now), *current};
   if (shared.result != nullptr) return shared;
   absl::StatusOr<StoredResult> computed = compute(*current);

@@ -172,6 +172,7 @@ class ResultPager {
 
   ResultCache cache_;
   VersionSource version_;
+  std::mutex shared_mutex_;  // held while a shared result is looked up or computed
   std::mutex random_mutex_;
   std::mt19937_64 random_;
 };
