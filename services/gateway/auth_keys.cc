@@ -1,7 +1,5 @@
 #include "services/gateway/auth_keys.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -157,11 +155,6 @@ absl::StatusOr<ApiKeysFile> LoadApiKeysFile(const std::string& path) {
   return ParseApiKeys(*text, path);
 }
 
-std::string ApiKeyHash(std::string_view key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
-}
+std::string ApiKeyHash(std::string_view key) { return Sha256Hex(key); }
 
 }  // namespace kam::gateway
