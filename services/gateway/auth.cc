@@ -179,6 +179,7 @@ void Authenticator::ReloadEvery() {
 }
 
 void Authenticator::Reload() {
+  absl::MutexLock reloading(&reload_mu_);
   uint64_t generation = 0;
   const std::shared_ptr<const Keys> current = CurrentKeys(&generation);
   auto next = std::make_shared<Keys>(*current);

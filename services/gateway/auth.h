@@ -86,6 +86,8 @@ class Authenticator {
   std::array<prometheus::Counter*, std::size(kAuthFailures)> failures_{};
   std::unique_ptr<TokenCache> cache_;
 
+  // One reload at a time, so a slow reload cannot install an older read over a newer one.
+  absl::Mutex reload_mu_;
   mutable absl::Mutex keys_mu_;
   std::shared_ptr<const Keys> keys_ ABSL_GUARDED_BY(keys_mu_);
   // Bumped with every key change; cache entries of an older generation are never used.

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/digest.h"
 #include "services/common/validation.h"
 
 namespace kam::gateway {

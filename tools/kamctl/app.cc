@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "kam/gateway/v1/gateway.grpc.pb.h"
+#include "services/common/digest.h"
 #include "services/common/jwt.h"
 #include "services/common/validation.h"
 #include "tools/kamctl/accounts_commands.h"
