@@ -13,7 +13,7 @@ packages=(
 )
 if [[ ${1:-} != --build-only ]]; then
   # Tests and scripts/dev: private MariaDB and Prometheus, the k8s checks (npm, kubectl).
-  packages+=(mariadb-server mariadb-client prometheus curl)
+  packages+=(mariadb-server mariadb-client prometheus curl openssl)
 fi
 
 missing=()

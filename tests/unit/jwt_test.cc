@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "absl/strings/str_split.h"
+#include "tests/unit/rsa_test_keys.h"
 
 namespace kam {
 namespace {
@@ -175,8 +177,13 @@ TEST(JwtTest, AudienceArrayContainingOursIsAccepted) {
   EXPECT_TRUE(Verify(Token(With(Claims(), "aud", {"other", kAudience}))).ok());
 }
 
-TEST(JwtTest, KeyIdIsIgnored) {
-  EXPECT_TRUE(Verify(Sign(R"({"alg":"HS256","kid":"2024-01"})", Claims().dump())).ok());
+TEST(JwtTest, KeyIdHs256SelectsTheSecret) {
+  EXPECT_TRUE(Verify(Sign(R"({"alg":"HS256","kid":"hs256"})", Claims().dump())).ok());
+}
+
+TEST(JwtTest, AnyOtherKeyIdMustNameAnRs256Key) {
+  EXPECT_EQ(Verify(Sign(R"({"alg":"HS256","kid":"2024-01"})", Claims().dump())).message(),
+            "token key not recognised");
 }
 
 TEST(JwtTest, PastNotBeforeAndIssuedAtAreAccepted) {
@@ -227,6 +234,39 @@ TEST(JwtTest, EmptySecretRefusesEveryToken) {
   verifier.hs256_secret.clear();
   const std::string token = Sign(R"({"alg":"HS256"})", Claims().dump(), "");
   EXPECT_EQ(VerifyJwt(token, verifier, kNow).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(JwtTest, Rs256MintNeedsAnRsaPrivateKeyAndAnRs256Kid) {
+  const testing::RsaKeyPair pair = testing::GenerateRsaKeyPair();
+  JwtMintOptions options{"", kIssuer, kAudience, kNow, absl::Hours(1), pair.private_pem, "k1"};
+  const absl::StatusOr<std::string> token = MintRs256Jwt({"alice", {"admin"}, ""}, options);
+  ASSERT_TRUE(token.ok()) << token.status();
+  absl::StatusOr<std::shared_ptr<const RsaPublicKey>> key = RsaPublicKey::FromPem(pair.public_pem);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_TRUE(VerifyJwt(*token, Verifier(), Rs256PublicKeys{{"k1", *key}}, kNow).ok());
+
+  options.kid = kHs256KeyId;
+  EXPECT_EQ(MintRs256Jwt({"alice", {"admin"}, ""}, options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.kid = "k1";
+  options.rs256_private_key_pem = pair.public_pem;
+  EXPECT_EQ(MintRs256Jwt({"alice", {"admin"}, ""}, options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(JwtTest, PublicKeyMustBeAPemPublicKey) {
+  const testing::RsaKeyPair pair = testing::GenerateRsaKeyPair();
+  EXPECT_EQ(RsaPublicKey::FromPem("not a key").status().code(), absl::StatusCode::kInvalidArgument);
+  // A private key in the public keys directory is a mistake worth stopping for.
+  EXPECT_EQ(RsaPublicKey::FromPem(pair.private_pem).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(JwtTest, FailureReasonsAreDistinctLabels) {
+  std::set<std::string_view> reasons;
+  for (AuthFailure failure : kAuthFailures) reasons.insert(AuthFailureReason(failure));
+  EXPECT_EQ(reasons.size(), std::size(kAuthFailures));
+  EXPECT_TRUE(reasons.count("unknown_api_key"));
 }
 
 }  // namespace
