@@ -365,9 +365,9 @@ TEST(PolicyTest, InvalidRateLimitsAreRejectedNamingTheProblem) {
   // A role the file's own "roles" list leaves out may not be limited either.
   json doc = DefaultDoc();
   doc["roles"] = {"admin", "director", "account_manager", "service_agent", "handler", "analyst"};
-  for (auto& [method, roles] : doc["methods"].items()) {
+  for (json& roles : doc["methods"]) {
     json kept = json::array();
-    for (const auto& role : roles) {
+    for (const json& role : roles) {
       if (role != "system") kept.push_back(role);
     }
     roles = kept;
