@@ -314,7 +314,8 @@ TEST(PolicyTest, DefaultRateLimitsMatchTheDocumentedTable) {
     ASSERT_TRUE(absl::SimpleAtod(cells[2], &burst)) << line;
     documented[std::string(absl::StripAsciiWhitespace(cells[0]))] = {per_second, burst};
   }
-  const RateLimits& limits = Default().rate_limits();
+  const Policy policy = Default();
+  const RateLimits& limits = policy.rate_limits();
   EXPECT_EQ(limits.size(), std::size(kRoles));
   ASSERT_EQ(documented.size(), limits.size());
   for (const auto& [role, limit] : limits) {

@@ -132,7 +132,8 @@ TEST(RateLimiterTest, CallersStillRefillingAreKept) {
   // Traffic at +61 s and +122 s sweeps every shard (500 subjects cover all of them).
   for (int minute : {1, 2}) {
     for (int i = 0; i < 500; ++i) {
-      limiter.Admit(Caller(absl::StrCat("x", i), {"analyst"}), kStart + absl::Seconds(61 * minute));
+      const absl::Time now = kStart + absl::Seconds(61 * minute);
+      ASSERT_TRUE(limiter.Admit(Caller(absl::StrCat("x", i), {"analyst"}), now).ok());
     }
   }
   // Had the sweep dropped hal's bucket, it would come back full (5); it earned two tokens.

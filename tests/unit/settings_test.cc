@@ -7,6 +7,8 @@
 #include <fstream>
 #include <vector>
 
+#include "absl/status/statusor.h"
+
 namespace kam {
 namespace {
 
@@ -87,9 +89,12 @@ TEST_F(SettingsTest, NegativeDurationIsRefused) {
   EXPECT_THAT(std::string(Parse({}).message()), HasSubstr("KAM_DRAIN_GRACE_SECONDS"));
 }
 
-TEST_F(SettingsTest, MessageSizeCapDefaultsToFourMebibytesAndIsChecked) {
+TEST_F(SettingsTest, MessageSizeCapDefaultsToFourMebibytes) {
   ASSERT_TRUE(Parse({}).ok());
   EXPECT_EQ(server_.max_message_bytes, 4 << 20);
+}
+
+TEST_F(SettingsTest, MessageSizeCapComesFromTheEnvironment) {
   setenv("KAM_MAX_MESSAGE_BYTES", "65536", 1);
   ASSERT_TRUE(Parse({}).ok());
   EXPECT_EQ(server_.max_message_bytes, 65536);
