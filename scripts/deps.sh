@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libmysqlcppconn-dev prometheus-cpp-dev libabsl-dev libspdlog-dev nlohmann-json3-dev
   libcli11-dev libssl-dev googletest libgmock-dev libgtest-dev
-  mariadb-server mariadb-client prometheus curl
+  mariadb-server mariadb-client prometheus curl openssl
 )
 
 missing=()

@@ -50,6 +50,8 @@ absl::StatusOr<Principal> VerifyIdentity(const SignedIdentity& identity, std::st
 std::string HmacSha256(std::string_view key, std::string_view data);
 std::string Base64UrlEncode(std::string_view data);
 bool Base64UrlDecode(std::string_view encoded, std::string* out);
+// Lowercase hex SHA-256 (API keys are stored and compared as this).
+std::string Sha256Hex(std::string_view data);
 // Compares secrets without leaking where they differ through timing.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // A random UUIDv4, for event ids and request ids.

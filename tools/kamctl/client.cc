@@ -42,7 +42,11 @@ std::shared_ptr<grpc::Channel> Connect(const Options& options) {
 
 void PrepareStream(const Options& options, grpc::ClientContext* context) {
   // Without a token the gateway answers UNAUTHENTICATED, which comes with the right hint.
-  if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
+  if (!options.token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options.token);
+  } else if (!options.api_key.empty()) {
+    context->AddMetadata("x-api-key", options.api_key);
+  }
 }
 
 void PrepareCall(const Options& options, grpc::ClientContext* context) {

@@ -21,6 +21,8 @@ inline constexpr int kExitUsage = 2;
 struct Options {
   std::string addr = "127.0.0.1:50051";
   std::string token;
+  // A static API key (kamctl apikey new), sent as x-api-key when there is no token.
+  std::string api_key;
   bool json = false;
   double timeout_seconds = 10;
   // Tests: calls go here instead of to a new channel to `addr`.
