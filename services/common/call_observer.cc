@@ -104,10 +104,7 @@ void CallObservation::Finish(const grpc::Status& status) {
   const int code = static_cast<int>(status.error_code());
   series_.handled[code >= 0 && code < kCodeCount ? code : 2 /* UNKNOWN */]->Increment();
   series_.handling_seconds->Observe(seconds);
-  LogInfo("rpc", {{"method", method_},
-                  {"code", GrpcCodeName(status.error_code())},
-                  {"ms", seconds * 1000.0},
-                  {"request_id", request_id_}});
+  LogRpc(method_, GrpcCodeName(status.error_code()), seconds * 1000.0, request_id_);
 }
 
 ClientCallObservation::ClientCallObservation(const GrpcClientMetrics& metrics,

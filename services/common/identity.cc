@@ -6,14 +6,16 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_format.h"
 
 namespace kam {
 namespace {
@@ -63,6 +65,60 @@ absl::StatusOr<Principal> ParsePayload(std::string_view json, std::string_view m
   return principal;
 }
 
+SignedIdentity SignUncached(const Principal& principal, std::string_view method,
+                            std::string_view key, int64_t expires_unix) {
+  const nlohmann::json payload = {{"m", method},
+                                  {"sub", principal.subject},
+                                  {"roles", principal.roles},
+                                  {"dept", principal.department},
+                                  {"exp", expires_unix}};
+  SignedIdentity signed_identity;
+  signed_identity.payload = Base64UrlEncode(payload.dump());
+  // The MAC covers the encoded text exactly as sent, so verification needs no re-encoding.
+  signed_identity.signature = Base64UrlEncode(HmacSha256(key, signed_identity.payload));
+  return signed_identity;
+}
+
+// Signing is a pure function of (principal, method, key, expiry second), and the gateway
+// signs the same caller for the same method many times a second (exp has one-second
+// resolution, and callers use fixed deadlines), so each thread remembers its recent
+// signatures. Same inputs, same bytes: nothing about the identity changes, its expiry
+// included. Per thread, so no lock; direct-mapped, so bounded (kSignMemoSlots entries per
+// thread, each holding one identity).
+constexpr size_t kSignMemoSlots = 64;
+
+struct SignMemoSlot {
+  bool used = false;
+  size_t hash = 0;
+  int64_t expires_unix = 0;
+  Principal principal;
+  std::string method;
+  std::string key;
+  SignedIdentity identity;
+};
+
+size_t HashSignInputs(const Principal& principal, std::string_view method, std::string_view key,
+                      int64_t expires_unix) {
+  const std::hash<std::string_view> hash;
+  size_t h = std::hash<int64_t>()(expires_unix);
+  auto mix = [&h](size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+  mix(hash(principal.subject));
+  for (const std::string& role : principal.roles) mix(hash(role));
+  mix(principal.roles.size());
+  mix(hash(principal.department));
+  mix(hash(method));
+  mix(hash(key));
+  return h;
+}
+
+bool SameSignInputs(const SignMemoSlot& slot, size_t hash, const Principal& principal,
+                    std::string_view method, std::string_view key, int64_t expires_unix) {
+  return slot.used && slot.hash == hash && slot.expires_unix == expires_unix &&
+         slot.method == method && slot.principal.subject == principal.subject &&
+         slot.principal.roles == principal.roles &&
+         slot.principal.department == principal.department && slot.key == key;
+}
+
 }  // namespace
 
 bool IsKnownRole(std::string_view role) {
@@ -80,16 +136,20 @@ bool Principal::HasAnyRole(std::initializer_list<std::string_view> wanted) const
 
 SignedIdentity SignIdentity(const Principal& principal, std::string_view method,
                             std::string_view key, absl::Time expires) {
-  const nlohmann::json payload = {{"m", method},
-                                  {"sub", principal.subject},
-                                  {"roles", principal.roles},
-                                  {"dept", principal.department},
-                                  {"exp", absl::ToUnixSeconds(expires)}};
-  SignedIdentity signed_identity;
-  signed_identity.payload = Base64UrlEncode(payload.dump());
-  // The MAC covers the encoded text exactly as sent, so verification needs no re-encoding.
-  signed_identity.signature = Base64UrlEncode(HmacSha256(key, signed_identity.payload));
-  return signed_identity;
+  thread_local std::array<SignMemoSlot, kSignMemoSlots> memo;
+  const int64_t expires_unix = absl::ToUnixSeconds(expires);
+  const size_t hash = HashSignInputs(principal, method, key, expires_unix);
+  SignMemoSlot& slot = memo[hash % kSignMemoSlots];
+  if (!SameSignInputs(slot, hash, principal, method, key, expires_unix)) {
+    slot.identity = SignUncached(principal, method, key, expires_unix);
+    slot.used = true;
+    slot.hash = hash;
+    slot.expires_unix = expires_unix;
+    slot.principal = principal;
+    slot.method = std::string(method);
+    slot.key = std::string(key);
+  }
+  return slot.identity;
 }
 
 absl::StatusOr<Principal> VerifyIdentity(const SignedIdentity& identity, std::string_view method,
@@ -145,18 +205,36 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 std::string NewUuid() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-    // Ids must be unpredictable and unique; without a working CSPRNG nothing is safe to do.
-    std::fputs("RAND_bytes failed: no usable random source\n", stderr);
-    std::abort();
+  // The gateway makes one per call without a usable x-request-id, and each RAND_bytes call
+  // costs more than the rest of the id: fetch the bytes for 64 ids at once, per thread (no
+  // lock). They are the same CSPRNG's output, only fetched ahead. (A forked child would share
+  // the remaining bytes; no KAM process forks without exec.)
+  constexpr size_t kIdsPerFetch = 64;
+  thread_local unsigned char pool[16 * kIdsPerFetch];
+  thread_local size_t next = sizeof(pool);
+  if (next == sizeof(pool)) {
+    if (RAND_bytes(pool, sizeof(pool)) != 1) {
+      // Ids must be unpredictable and unique; without a working CSPRNG nothing is safe to do.
+      std::fputs("RAND_bytes failed: no usable random source\n", stderr);
+      std::abort();
+    }
+    next = 0;
   }
+  unsigned char bytes[16];
+  std::memcpy(bytes, pool + next, sizeof(bytes));
+  OPENSSL_cleanse(pool + next, sizeof(bytes));
+  next += sizeof(bytes);
   bytes[6] = (bytes[6] & 0x0f) | 0x40;  // version 4
   bytes[8] = (bytes[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  const std::string hex = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
-  return absl::StrFormat("%s-%s-%s-%s-%s", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4),
-                         hex.substr(16, 4), hex.substr(20));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  size_t at = 0;
+  for (size_t i = 0; i < sizeof(bytes); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // the dashes of 8-4-4-4-12
+    id[at++] = kHex[bytes[i] >> 4];
+    id[at++] = kHex[bytes[i] & 0x0f];
+  }
+  return id;
 }
 
 }  // namespace kam

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
 
 #include "absl/strings/escaping.h"
 
@@ -154,6 +155,63 @@ TEST(IdentityTest, KnownRolesAreTheSevenKamRoles) {
   }
   EXPECT_FALSE(IsKnownRole("Admin"));
   EXPECT_FALSE(IsKnownRole(""));
+}
+
+// SignIdentity remembers recent signatures per thread; a remembered one must only ever be
+// given back for exactly the same inputs.
+TEST(IdentityTest, RepeatedSigningGivesTheSameBytes) {
+  const SignedIdentity first = SignIdentity(Alice(), kMethod, kKey, kNow + absl::Seconds(5));
+  const SignedIdentity again = SignIdentity(Alice(), kMethod, kKey, kNow + absl::Seconds(5));
+  EXPECT_EQ(again.payload, first.payload);
+  EXPECT_EQ(again.signature, first.signature);
+}
+
+TEST(IdentityTest, SigningRightAfterAnotherCallerNamesTheNewCaller) {
+  const Principal bob{"bob", {"account_manager", "director"}, "quality"};
+  const Principal alice_analyst{"alice", {"analyst"}, "quality"};
+  const Principal alice_sales{"alice", {"account_manager", "director"}, "sales"};
+  const absl::Time expires = kNow + absl::Seconds(5);
+  SignIdentity(Alice(), kMethod, kKey, expires);
+  for (const Principal& other : {bob, alice_analyst, alice_sales}) {
+    const absl::StatusOr<Principal> verified =
+        VerifyIdentity(SignIdentity(other, kMethod, kKey, expires), kMethod, kKey, kNow);
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    EXPECT_EQ(verified->subject, other.subject);
+    EXPECT_EQ(verified->roles, other.roles);
+    EXPECT_EQ(verified->department, other.department);
+  }
+}
+
+TEST(IdentityTest, SigningAgainForAnotherMethodKeyOrExpiryIsBoundToThem) {
+  constexpr char kOther[] = "/kam.accounts.v1.AccountService/ArchiveAccount";
+  const absl::Time expires = kNow + absl::Seconds(5);
+  SignIdentity(Alice(), kMethod, kKey, expires);
+  EXPECT_TRUE(
+      VerifyIdentity(SignIdentity(Alice(), kOther, kKey, expires), kOther, kKey, kNow).ok());
+  EXPECT_TRUE(VerifyIdentity(SignIdentity(Alice(), kMethod, "other-key", expires), kMethod,
+                             "other-key", kNow)
+                  .ok());
+  // One second later is a different identity, and it expires one second later.
+  const SignedIdentity later = SignIdentity(Alice(), kMethod, kKey, expires + absl::Seconds(1));
+  EXPECT_NE(later.payload, SignIdentity(Alice(), kMethod, kKey, expires).payload);
+  EXPECT_TRUE(VerifyIdentity(later, kMethod, kKey, expires + absl::Seconds(30)).ok());
+  EXPECT_FALSE(VerifyIdentity(SignIdentity(Alice(), kMethod, kKey, expires), kMethod, kKey,
+                              expires + absl::Seconds(30))
+                   .ok());
+}
+
+TEST(IdentityTest, ManyCallersEachGetTheirOwnIdentity) {
+  // More callers than a thread remembers, twice over: every answer still names its caller.
+  const absl::Time expires = kNow + absl::Seconds(5);
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 500; ++i) {
+      const Principal caller{"caller-" + std::to_string(i), {"system"}, ""};
+      const absl::StatusOr<Principal> verified =
+          VerifyIdentity(SignIdentity(caller, kMethod, kKey, expires), kMethod, kKey, kNow);
+      ASSERT_TRUE(verified.ok()) << verified.status();
+      ASSERT_EQ(verified->subject, caller.subject);
+    }
+  }
 }
 
 }  // namespace
