@@ -2,17 +2,23 @@
 
 #include <grpcpp/support/string_ref.h>
 
+#include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/common/jwt.h"
 
 namespace prometheus {
+class Counter;
 class Registry;
-}
+}  // namespace prometheus
 
 namespace kam::gateway {
 
@@ -38,9 +44,11 @@ struct AuthOptions {
   std::string api_keys_file;
   absl::Duration reload_every = absl::Seconds(10);
   // Verified tokens are cached (until their exp) so that a caller's repeated calls do not
-  // pay for signature checks; bounded.
+  // pay for signature checks; bounded. 0 turns the cache off.
   size_t cache_entries = 10000;
 };
+
+class TokenCache;
 
 // Establishes who is calling from "authorization: Bearer <JWT>" or "x-api-key: <key>".
 // Every failure is UNAUTHENTICATED with a message that never contains the credential, and is
@@ -57,12 +65,35 @@ class Authenticator {
   // [A-Za-z0-9._-], a fresh UUID otherwise.
   absl::StatusOr<Caller> Authenticate(const Metadata& metadata, absl::Time now) const;
 
-  // Re-reads the key files now (also done every reload_every by a background thread).
+  // Re-reads the key files now (also done every reload_every by a background thread). A file
+  // that cannot be used keeps the previous keys of that file (or directory) and is logged;
+  // when keys change, cached tokens are forgotten.
   void Reload();
 
  private:
-  explicit Authenticator(AuthOptions options);
-  AuthOptions options_;
+  struct Keys;
+
+  Authenticator(AuthOptions options, prometheus::Registry* registry);
+  absl::Status LoadAtStart();
+  void ReloadEvery();
+  absl::StatusOr<Principal> AuthenticateToken(std::string_view token, absl::Time now) const;
+  absl::StatusOr<Principal> AuthenticateApiKey(std::string_view key) const;
+  absl::Status Refuse(AuthFailure failure, std::string_view message) const;
+  std::shared_ptr<const Keys> CurrentKeys(uint64_t* generation) const;
+  void Install(std::shared_ptr<const Keys> keys);
+
+  const AuthOptions options_;
+  std::array<prometheus::Counter*, std::size(kAuthFailures)> failures_{};
+  std::unique_ptr<TokenCache> cache_;
+
+  mutable absl::Mutex keys_mu_;
+  std::shared_ptr<const Keys> keys_ ABSL_GUARDED_BY(keys_mu_);
+  // Bumped with every key change; cache entries of an older generation are never used.
+  std::atomic<uint64_t> generation_{0};
+
+  absl::Mutex stop_mu_;
+  bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::thread reloader_;
 };
 
 }  // namespace kam::gateway

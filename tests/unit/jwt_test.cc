@@ -175,8 +175,13 @@ TEST(JwtTest, AudienceArrayContainingOursIsAccepted) {
   EXPECT_TRUE(Verify(Token(With(Claims(), "aud", {"other", kAudience}))).ok());
 }
 
-TEST(JwtTest, KeyIdIsIgnored) {
-  EXPECT_TRUE(Verify(Sign(R"({"alg":"HS256","kid":"2024-01"})", Claims().dump())).ok());
+TEST(JwtTest, KeyIdHs256SelectsTheSecret) {
+  EXPECT_TRUE(Verify(Sign(R"({"alg":"HS256","kid":"hs256"})", Claims().dump())).ok());
+}
+
+TEST(JwtTest, AnyOtherKeyIdMustNameAnRs256Key) {
+  EXPECT_EQ(Verify(Sign(R"({"alg":"HS256","kid":"2024-01"})", Claims().dump())).message(),
+            "token key not recognised");
 }
 
 TEST(JwtTest, PastNotBeforeAndIssuedAtAreAccepted) {
