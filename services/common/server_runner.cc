@@ -52,6 +52,12 @@ void InitProcess(const std::string& service_name) {
   InitLogging(service_name);
 }
 
+void ApplyServerLimits(grpc::ServerBuilder& builder, const ServerSettings& settings) {
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, kMaxConnectionAgeMs);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, kMaxConnectionAgeGraceMs);
+  builder.SetMaxReceiveMessageSize(settings.max_message_bytes);
+}
+
 bool TerminationPending() {
   sigset_t pending;
   sigpending(&pending);
@@ -98,8 +104,7 @@ absl::Status ServerRunner::Run() {
   int bound_port = 0;
   builder_.AddListeningPort(absl::StrCat("0.0.0.0:", settings_.grpc_port),
                             grpc::InsecureServerCredentials(), &bound_port);
-  builder_.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, kMaxConnectionAgeMs);
-  builder_.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, kMaxConnectionAgeGraceMs);
+  ApplyServerLimits(builder_, settings_);
   std::unique_ptr<grpc::Server> server = builder_.BuildAndStart();
   if (!server || bound_port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on gRPC port ", settings_.grpc_port));

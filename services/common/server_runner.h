@@ -28,6 +28,12 @@ void InitProcess(const std::string& service_name);
 // them), for waits that happen before serving starts.
 bool TerminationPending();
 
+// What every KAM server enforces on its connections, set on `builder`: the largest request
+// message (settings.max_message_bytes; larger ones are RESOURCE_EXHAUSTED), and a maximum
+// connection age (5 minutes, then 30 s for calls in flight) so that clients reconnect and
+// spread over new replicas. ServerRunner applies it; tests building servers by hand too.
+void ApplyServerLimits(grpc::ServerBuilder& builder, const ServerSettings& settings);
+
 // Serves a process's gRPC services with reflection, grpc.health.v1, the grpc_server_*
 // metrics on /metrics and graceful drain:
 //  - health "" (readiness) follows `readiness` polled every second; "liveness" is always

@@ -1,5 +1,6 @@
 #include "services/common/settings.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -22,6 +23,23 @@ void AddSeconds(CLI::App& app, const std::string& flag, const std::string& env, 
       ->envname(env)
       ->check(CLI::NonNegativeNumber)
       ->default_str(absl::StrCat(absl::ToDoubleSeconds(out)));
+}
+
+// "10s", "250ms", "1m30s", or a bare number of seconds; only positive durations.
+absl::StatusOr<absl::Duration> ParsePositiveDuration(const std::string& text) {
+  absl::Duration duration;
+  double seconds = 0;
+  if (absl::SimpleAtod(text, &seconds)) {
+    duration = std::isfinite(seconds) ? absl::Seconds(seconds) : absl::InfiniteDuration();
+  } else if (!absl::ParseDuration(text, &duration)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("must be a duration such as 10s or 500ms, got \"", text, "\""));
+  }
+  if (duration <= absl::ZeroDuration() || duration == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("must be a positive duration, got \"", text, "\""));
+  }
+  return duration;
 }
 
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
@@ -53,7 +71,27 @@ void Settings::AddServer(ServerSettings& out, int default_grpc_port, int default
              "seconds between readiness turning NOT_SERVING and refusing new calls");
   AddSeconds(app_, "--drain-grace", "KAM_DRAIN_GRACE_SECONDS", out.drain_grace,
              "seconds SIGTERM waits for in-flight calls");
+  app_.add_option("--max-message-bytes", out.max_message_bytes,
+                  "largest request message accepted (bytes)")
+      ->envname("KAM_MAX_MESSAGE_BYTES")
+      ->check(CLI::Range(1024, 1 << 30))
+      ->capture_default_str();
   AddSecret(out.identity_key, "--identity-key", "KAM_IDENTITY_KEY", true, kMinKeyBytes);
+}
+
+void Settings::AddDuration(absl::Duration& out, const std::string& flag, const std::string& env,
+                           const std::string& help) {
+  app_.add_option_function<std::string>(
+          flag,
+          [&out, flag](const std::string& text) {
+            absl::StatusOr<absl::Duration> duration = ParsePositiveDuration(text);
+            if (!duration.ok())
+              throw CLI::ValidationError(flag, std::string(duration.status().message()));
+            out = *duration;
+          },
+          help)
+      ->envname(env)
+      ->default_str(absl::FormatDuration(out));
 }
 
 void Settings::AddDatabase(DbSettings& out, std::string default_name) {

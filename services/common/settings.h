@@ -25,6 +25,9 @@ struct ServerSettings {
   absl::Duration drain_delay = absl::ZeroDuration();
   // Then new calls are refused and in-flight ones get this long before being cancelled.
   absl::Duration drain_grace = absl::Seconds(20);
+  // The largest request message the server accepts; a larger one is refused with
+  // RESOURCE_EXHAUSTED before any handler runs.
+  int max_message_bytes = 4 << 20;
 };
 
 struct DbSettings {
@@ -53,6 +56,10 @@ class Settings {
   // Keys shorter than `min_bytes` are refused (a guessable HMAC key forges identities).
   void AddSecret(std::string& out, const std::string& flag, const std::string& env, bool required,
                  size_t min_bytes = 0);
+  // A positive duration written as "10s", "500ms", "1m30s" (absl::ParseDuration; a bare
+  // number is seconds). `out` holds the default.
+  void AddDuration(absl::Duration& out, const std::string& flag, const std::string& env,
+                   const std::string& help);
   // A "host:port" address; required.
   void AddAddress(std::string& out, const std::string& flag, const std::string& env,
                   std::string default_value);

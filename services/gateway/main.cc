@@ -53,8 +53,20 @@ int main(int argc, char** argv) {
                       "complaints:50062");
   settings.AddAddress(analytics_address, "--analytics-addr", "KAM_ANALYTICS_ADDR",
                       "analytics:50063");
+  settings.AddDuration(options.default_deadline, "--default-deadline", "KAM_DEFAULT_DEADLINE",
+                       "deadline of a forwarded unary call whose caller set none");
+  settings.AddDuration(options.max_deadline, "--max-deadline", "KAM_MAX_DEADLINE",
+                       "longest deadline a forwarded unary call gets, whatever the caller asks");
   settings.ParseOrExit(argc, argv);
+  if (options.default_deadline > options.max_deadline) {
+    std::cerr << "kam-gateway: --default-deadline (KAM_DEFAULT_DEADLINE) must not exceed "
+                 "--max-deadline (KAM_MAX_DEADLINE)"
+              << std::endl;
+    return 2;
+  }
   options.identity_key = server_settings.identity_key;
+  // Responses and forwarded requests are bounded like the requests the gateway accepts.
+  upstream_options.max_message_bytes = server_settings.max_message_bytes;
 
   const auto* descriptors = google::protobuf::DescriptorPool::generated_pool();
   // Each forwarded service with the address it is routed to.

@@ -1,6 +1,7 @@
 #include "services/gateway/policy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -57,6 +58,51 @@ absl::StatusOr<RoleSet> ParseEntry(const std::string& method, const json& entry,
   return allowed;
 }
 
+// A positive finite number, or an error naming `field` of the role's entry.
+absl::StatusOr<double> PositiveNumber(const std::string& role, const json& entry,
+                                      const char* field) {
+  const auto value = entry.find(field);
+  if (value == entry.end() || !value->is_number() || !std::isfinite(value->get<double>()) ||
+      value->get<double>() <= 0) {
+    return Invalid(absl::StrCat("rate_limits entry for ", role, ": \"", field,
+                                "\" must be a positive number"));
+  }
+  return value->get<double>();
+}
+
+// "rate_limits": {"<role>": {"per_second": <n>, "burst": <n>}}, optional; roles without an
+// entry are not limited.
+absl::StatusOr<RateLimits> ParseRateLimits(const json& doc, const RoleSet& roles) {
+  RateLimits limits;
+  const auto section = doc.find("rate_limits");
+  if (section == doc.end()) return limits;
+  if (!section->is_object()) return Invalid("\"rate_limits\" must be an object");
+  for (const auto& [role, entry] : section->items()) {
+    if (roles.count(role) == 0) {
+      return Invalid(absl::StrCat("rate_limits names unknown role \"", role, "\""));
+    }
+    if (!entry.is_object()) {
+      return Invalid(absl::StrCat("rate_limits entry for ", role, " must be an object"));
+    }
+    for (const auto& [key, value] : entry.items()) {
+      if (key != "per_second" && key != "burst") {
+        return Invalid(absl::StrCat("rate_limits entry for ", role, " has unknown key ", key));
+      }
+    }
+    absl::StatusOr<double> per_second = PositiveNumber(role, entry, "per_second");
+    if (!per_second.ok()) return per_second.status();
+    absl::StatusOr<double> burst = PositiveNumber(role, entry, "burst");
+    if (!burst.ok()) return burst.status();
+    // A bucket smaller than one token would refuse every call.
+    if (*burst < 1) {
+      return Invalid(
+          absl::StrCat("rate_limits entry for ", role, ": \"burst\" must be at least 1"));
+    }
+    limits[role] = RateLimit{*per_second, *burst};
+  }
+  return limits;
+}
+
 }  // namespace
 
 absl::StatusOr<Policy> Policy::Parse(std::string_view text, const Services& services) {
@@ -68,15 +114,21 @@ absl::StatusOr<Policy> Policy::Parse(std::string_view text, const Services& serv
   }
   if (!doc.is_object()) return Invalid("must be a JSON object");
   for (const auto& [key, value] : doc.items()) {
-    if (key != "roles" && key != "methods") return Invalid(absl::StrCat("has unknown key ", key));
+    if (key != "roles" && key != "methods" && key != "rate_limits") {
+      return Invalid(absl::StrCat("has unknown key ", key));
+    }
   }
   absl::StatusOr<RoleSet> roles = ParseRoles(doc);
   if (!roles.ok()) return roles.status();
   const auto methods = doc.find("methods");
   if (methods == doc.end() || !methods->is_object()) return Invalid("needs a \"methods\" object");
 
+  absl::StatusOr<RateLimits> rate_limits = ParseRateLimits(doc, *roles);
+  if (!rate_limits.ok()) return rate_limits.status();
+
   const std::vector<std::string> paths = MethodPaths(services);
   Policy policy;
+  policy.rate_limits_ = *std::move(rate_limits);
   for (const auto& [method, entry] : methods->items()) {
     if (std::find(paths.begin(), paths.end(), method) == paths.end()) {
       return Invalid(absl::StrCat("names unknown method ", method));

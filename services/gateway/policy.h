@@ -27,8 +27,9 @@ class Policy {
   using Services = std::vector<const google::protobuf::ServiceDescriptor*>;
 
   // INVALID_ARGUMENT naming the problem: malformed JSON, a method that is not a method of
-  // `services`, a role that is not in the policy's "roles" list or not a KAM role, or a
-  // method of `services` that has no entry. `services` must not hold nullptr.
+  // `services`, a role that is not in the policy's "roles" list or not a KAM role, a
+  // method of `services` that has no entry, or a "rate_limits" entry that is not
+  // {"per_second": <positive>, "burst": <at least 1>}. `services` must not hold nullptr.
   static absl::StatusOr<Policy> Parse(std::string_view json, const Services& services);
   // Parses the file at `path`, or DefaultPolicyJson() when `path` is empty. Errors as
   // Parse, prefixed with the path; INVALID_ARGUMENT also when the file cannot be read.
@@ -41,7 +42,7 @@ class Policy {
   // Every method the policy names, sorted.
   std::vector<std::string> Methods() const;
 
-  // Per-role rate limits ("rate_limits"; POLICY.md). PROVISIONAL: not parsed yet.
+  // Per-role rate limits ("rate_limits"; POLICY.md). Roles without an entry are not limited.
   const RateLimits& rate_limits() const { return rate_limits_; }
 
  private:

@@ -21,7 +21,8 @@ std::string UpstreamServiceConfig(const google::protobuf::ServiceDescriptor& ser
 
 // A channel to the replicas of `service` behind `address` ("host:port", resolved by DNS; a
 // headless Service in Kubernetes gives every replica's address), with the service config
-// above and a reconnect backoff capped at a second.
+// above and a reconnect backoff capped at a second. An address that already names a gRPC
+// resolver ("ipv4:127.0.0.1:1,127.0.0.1:2", "dns:///...", "unix:...") is used unchanged.
 std::shared_ptr<grpc::Channel> CreateUpstreamChannel(
     const google::protobuf::ServiceDescriptor& service, const std::string& address,
     const UpstreamOptions& options);

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "kam/accounts/v1/accounts.grpc.pb.h"
 #include "kam/analytics/v1/analytics.grpc.pb.h"
@@ -290,6 +291,88 @@ TEST(PolicyTest, LoadOfUnreadableFileNamesThePath) {
   const absl::Status status = Policy::Load("/nonexistent/policy.json", Services()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("/nonexistent/policy.json"));
+}
+
+// POLICY.md's rate limit table must say what policy.json does, and every role is limited.
+TEST(PolicyTest, DefaultRateLimitsMatchTheDocumentedTable) {
+  std::ifstream doc(std::string(KAM_SOURCE_DIR) + "/services/gateway/POLICY.md");
+  ASSERT_TRUE(doc.good());
+  RateLimits documented;
+  bool in_table = false;
+  for (std::string line; std::getline(doc, line);) {
+    if (line.rfind("| role | per_second | burst |", 0) == 0) {
+      in_table = true;
+      continue;
+    }
+    if (!in_table || line.rfind("|---", 0) == 0) continue;
+    if (line.rfind("| ", 0) != 0) break;
+    std::vector<std::string> cells = absl::StrSplit(line, '|', absl::SkipWhitespace());
+    ASSERT_EQ(cells.size(), 3u) << line;
+    double per_second = 0;
+    double burst = 0;
+    ASSERT_TRUE(absl::SimpleAtod(cells[1], &per_second)) << line;
+    ASSERT_TRUE(absl::SimpleAtod(cells[2], &burst)) << line;
+    documented[std::string(absl::StripAsciiWhitespace(cells[0]))] = {per_second, burst};
+  }
+  const RateLimits& limits = Default().rate_limits();
+  EXPECT_EQ(limits.size(), std::size(kRoles));
+  ASSERT_EQ(documented.size(), limits.size());
+  for (const auto& [role, limit] : limits) {
+    ASSERT_EQ(documented.count(role), 1u) << role;
+    EXPECT_EQ(documented[role].per_second, limit.per_second) << role;
+    EXPECT_EQ(documented[role].burst, limit.burst) << role;
+  }
+}
+
+TEST(PolicyTest, RateLimitsAreReadPerRole) {
+  json doc = DefaultDoc();
+  doc["rate_limits"] = {{"analyst", {{"per_second", 0.5}, {"burst", 3}}}};
+  absl::StatusOr<Policy> policy = Policy::Parse(doc.dump(), Services());
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  ASSERT_EQ(policy->rate_limits().size(), 1u);
+  EXPECT_EQ(policy->rate_limits().at("analyst").per_second, 0.5);
+  EXPECT_EQ(policy->rate_limits().at("analyst").burst, 3);
+}
+
+TEST(PolicyTest, RateLimitsAreOptional) {
+  json doc = DefaultDoc();
+  doc.erase("rate_limits");
+  absl::StatusOr<Policy> policy = Policy::Parse(doc.dump(), Services());
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_TRUE(policy->rate_limits().empty());
+}
+
+TEST(PolicyTest, InvalidRateLimitsAreRejectedNamingTheProblem) {
+  const std::vector<std::pair<json, std::string>> cases = {
+      {json::array(), "\"rate_limits\" must be an object"},
+      {{{"auditor", {{"per_second", 1}, {"burst", 1}}}}, "unknown role \"auditor\""},
+      {{{"analyst", 5}}, "entry for analyst must be an object"},
+      {{{"analyst", {{"per_second", 1}, {"burst", 1}, {"brust", 2}}}}, "unknown key brust"},
+      {{{"analyst", {{"burst", 1}}}}, "analyst: \"per_second\" must be a positive number"},
+      {{{"analyst", {{"per_second", 0}, {"burst", 1}}}}, "\"per_second\" must be a positive"},
+      {{{"analyst", {{"per_second", -2}, {"burst", 1}}}}, "\"per_second\" must be a positive"},
+      {{{"analyst", {{"per_second", "50"}, {"burst", 1}}}}, "\"per_second\" must be a positive"},
+      {{{"analyst", {{"per_second", 1}}}}, "analyst: \"burst\" must be a positive number"},
+      {{{"analyst", {{"per_second", 1}, {"burst", 0.5}}}}, "\"burst\" must be at least 1"},
+  };
+  for (const auto& [limits, problem] : cases) {
+    json doc = DefaultDoc();
+    doc["rate_limits"] = limits;
+    const absl::Status status = ParseError(doc);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << limits.dump();
+    EXPECT_THAT(status.message(), HasSubstr(problem)) << limits.dump();
+  }
+  // A role the file's own "roles" list leaves out may not be limited either.
+  json doc = DefaultDoc();
+  doc["roles"] = {"admin", "director", "account_manager", "service_agent", "handler", "analyst"};
+  for (auto& [method, roles] : doc["methods"].items()) {
+    json kept = json::array();
+    for (const auto& role : roles) {
+      if (role != "system") kept.push_back(role);
+    }
+    roles = kept;
+  }
+  EXPECT_THAT(ParseError(doc).message(), HasSubstr("unknown role \"system\""));
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ class SettingsTest : public ::testing::Test {
     for (const char* name :
          {"KAM_GRPC_PORT", "KAM_METRICS_PORT", "KAM_DB_HOST", "KAM_DB_PORT", "KAM_DB_USER",
           "KAM_DB_NAME", "KAM_DB_PASSWORD", "KAM_DB_PASSWORD_FILE", "KAM_IDENTITY_KEY",
-          "KAM_IDENTITY_KEY_FILE", "KAM_DB_POOL_SIZE", "KAM_DRAIN_GRACE_SECONDS"}) {
+          "KAM_IDENTITY_KEY_FILE", "KAM_DB_POOL_SIZE", "KAM_DRAIN_GRACE_SECONDS",
+          "KAM_MAX_MESSAGE_BYTES", "KAM_TEST_DEADLINE"}) {
       unsetenv(name);
     }
     setenv("KAM_DB_PASSWORD", "pw", 1);
@@ -84,6 +85,56 @@ TEST_F(SettingsTest, NonNumericPoolSizeIsRefused) {
 TEST_F(SettingsTest, NegativeDurationIsRefused) {
   setenv("KAM_DRAIN_GRACE_SECONDS", "-1", 1);
   EXPECT_THAT(std::string(Parse({}).message()), HasSubstr("KAM_DRAIN_GRACE_SECONDS"));
+}
+
+TEST_F(SettingsTest, MessageSizeCapDefaultsToFourMebibytesAndIsChecked) {
+  ASSERT_TRUE(Parse({}).ok());
+  EXPECT_EQ(server_.max_message_bytes, 4 << 20);
+  setenv("KAM_MAX_MESSAGE_BYTES", "65536", 1);
+  ASSERT_TRUE(Parse({}).ok());
+  EXPECT_EQ(server_.max_message_bytes, 65536);
+}
+
+TEST_F(SettingsTest, TinyMessageSizeCapIsRefused) {
+  EXPECT_THAT(std::string(Parse({"--max-message-bytes", "10"}).message()),
+              HasSubstr("KAM_MAX_MESSAGE_BYTES"));
+}
+
+// A Settings with only a duration option, default 10 s; the parsed value or the error.
+absl::StatusOr<absl::Duration> ParseDeadline(std::vector<const char*> args) {
+  absl::Duration deadline = absl::Seconds(10);
+  Settings settings("kam-test");
+  settings.AddDuration(deadline, "--deadline", "KAM_TEST_DEADLINE", "a deadline");
+  args.insert(args.begin(), "kam-test");
+  if (absl::Status status = settings.Parse(static_cast<int>(args.size()), args.data());
+      !status.ok()) {
+    return status;
+  }
+  return deadline;
+}
+
+TEST_F(SettingsTest, DurationKeepsItsDefault) {
+  EXPECT_EQ(ParseDeadline({}).value(), absl::Seconds(10));
+}
+
+TEST_F(SettingsTest, DurationReadsUnits) {
+  EXPECT_EQ(ParseDeadline({"--deadline", "1m30s"}).value(), absl::Seconds(90));
+  setenv("KAM_TEST_DEADLINE", "250ms", 1);
+  EXPECT_EQ(ParseDeadline({}).value(), absl::Milliseconds(250));
+}
+
+TEST_F(SettingsTest, DurationAsBareNumberIsSeconds) {
+  EXPECT_EQ(ParseDeadline({"--deadline=2.5"}).value(), absl::Milliseconds(2500));
+}
+
+TEST_F(SettingsTest, NonsenseZeroAndNegativeDurationsAreRefusedNamingTheSetting) {
+  for (const std::string bad : {"soon", "0s", "-5s", "10 s", "inf"}) {
+    const std::string arg = "--deadline=" + bad;
+    const absl::Status status = ParseDeadline({arg.c_str()}).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("--deadline (KAM_TEST_DEADLINE)")) << bad;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("\"" + bad + "\"")) << bad;
+  }
 }
 
 TEST_F(SettingsTest, SecretFileIsReadWithoutTrailingNewline) {
