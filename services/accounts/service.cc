@@ -21,6 +21,14 @@ constexpr char kGetGroupTree[] = "/kam.accounts.v1.AccountService/GetGroupTree";
 // The most nodes GetGroupTree returns.
 constexpr int kMaxTreeNodes = 10000;
 
+void AddNode(const GroupNode& node, v1::GetGroupTreeResponse* response) {
+  v1::GroupNode* out = response->add_nodes();
+  out->set_account_id(node.account_id);
+  out->set_parent_id(node.parent_id);
+  out->set_name(node.name);
+  out->set_depth(node.depth);
+}
+
 }  // namespace
 
 bool FillArchiveEvent(const std::string& aggregate_type, const nlohmann::json& payload,
@@ -181,16 +189,16 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetGroupTree(grpc::CallbackServerC
     }
     // Managers see the shape of the group, and the names of the accounts they work on.
     const std::string hide_for = SeesAllAccounts(call.principal) ? "" : call.principal.subject;
+    if (request->include_ancestors()) {
+      absl::StatusOr<std::vector<GroupNode>> ancestors =
+          stores_.accounts->Ancestors(request->account_id(), hide_for);
+      if (!ancestors.ok()) return ancestors.status();
+      for (const GroupNode& node : *ancestors) AddNode(node, response);
+    }
     absl::StatusOr<GroupTree> tree = stores_.accounts->Tree(
         request->account_id(), request->max_depth(), kMaxTreeNodes, hide_for);
     if (!tree.ok()) return tree.status();
-    for (const GroupNode& node : tree->nodes) {
-      v1::GroupNode* out = response->add_nodes();
-      out->set_account_id(node.account_id);
-      out->set_parent_id(node.parent_id);
-      out->set_name(node.name);
-      out->set_depth(node.depth);
-    }
+    for (const GroupNode& node : tree->nodes) AddNode(node, response);
     response->set_truncated(tree->truncated);
     return absl::OkStatus();
   });

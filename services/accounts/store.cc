@@ -575,6 +575,36 @@ absl::StatusOr<GroupTree> AccountStore::Tree(int64_t root, int max_depth, int li
   return tree;
 }
 
+absl::StatusOr<std::vector<GroupNode>> AccountStore::Ancestors(int64_t id,
+                                                               const std::string& subject) {
+  static const std::string query = std::string(kAncestorsCte) +
+                                   "SELECT s.id, s.depth, a.parent_id, a.name, "
+                                   "x.account_id IS NOT NULL AS works_on "
+                                   "FROM ancestors s JOIN accounts a ON a.id = s.id "
+                                   "LEFT JOIN account_access x ON x.account_id = s.id "
+                                   "AND x.member_id = ? "
+                                   "WHERE s.depth > 0 ORDER BY s.depth DESC";
+  std::vector<GroupNode> nodes;
+  absl::Status status = WithConnection(pool_, "account.ancestors", [&](DbConnection& db) {
+    nodes.clear();
+    sql::PreparedStatement& select = db.Prepare(query);
+    BindAll(select, {id, subject});
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    while (rows->next()) {
+      GroupNode node;
+      node.account_id = rows->getInt64("id");
+      node.depth = -rows->getInt("depth");
+      node.parent_id = rows->isNull("parent_id") ? 0 : rows->getInt64("parent_id");
+      node.name = rows->getString("name");
+      if (!subject.empty() && !rows->getBoolean("works_on")) node.name.clear();
+      nodes.push_back(std::move(node));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return nodes;
+}
+
 absl::StatusOr<Contact> AccountStore::CreateContact(const Mutation& m, int64_t account_id,
                                                     const std::string& subject,
                                                     const ContactRule& decide) {

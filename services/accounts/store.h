@@ -62,6 +62,9 @@ class AccountStore {
   // The hierarchy below `root` down to max_depth levels (0: all), at most `limit` nodes.
   absl::StatusOr<GroupTree> Tree(int64_t root, int max_depth, int limit,
                                  const std::string& subject);
+  // The ancestors of `id`, root first, with negative depths (-1 for the parent); names blanked
+  // as in Tree. Empty for a root (or an unknown id).
+  absl::StatusOr<std::vector<GroupNode>> Ancestors(int64_t id, const std::string& subject);
 
   // Adds a contact once `decide` accepts it for the (locked) account.
   using ContactRule = std::function<absl::StatusOr<Contact>(const AccountView& account)>;

@@ -34,6 +34,7 @@ constexpr char kAnalyzeRetention[] = "/kam.analytics.v1.AnalyticsService/Analyze
 constexpr char kAnalyzePipeline[] = "/kam.analytics.v1.AnalyticsService/AnalyzePipeline";
 constexpr char kAnalyzeComplaints[] = "/kam.analytics.v1.AnalyticsService/AnalyzeComplaints";
 constexpr char kGetManagerScorecard[] = "/kam.analytics.v1.AnalyticsService/GetManagerScorecard";
+constexpr char kGetAccountStanding[] = "/kam.analytics.v1.AnalyticsService/GetAccountStanding";
 
 // The short method name of a full one, for digests and idempotency fingerprints.
 std::string_view ShortName(std::string_view full_method) {
@@ -47,6 +48,30 @@ void KeepOwnCard(const Principal& caller, v1::GetManagerScorecardResponse& respo
   for (int i = managers->size() - 1; i >= 0; --i) {
     if (managers->Get(i).owner_id() != caller.subject) managers->DeleteSubrange(i, 1);
   }
+}
+
+// Parses the row of `account_id` in a stored whole result; false when it has none.
+template <typename Row>
+bool FindAccountRow(const StoredResult& result, int64_t account_id, Row* row) {
+  for (size_t i = 0; i < result.row_count(); ++i) {
+    const std::string_view bytes = result.Row(i);
+    if (RowAccountId(bytes) != account_id) continue;
+    return row->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  }
+  return false;
+}
+
+// The whole-company requests a standing reads rows of; their digests key the shared results.
+v1::AnalyzeAbcRequest StandingAbcRequest(const Period& period) {
+  v1::AnalyzeAbcRequest request;
+  request.set_period(period.label);
+  return request;
+}
+
+v1::ScoreAccountsRequest StandingScoreRequest(const Period& period) {
+  v1::ScoreAccountsRequest request;
+  request.set_period(period.label);
+  return request;
 }
 
 }  // namespace
@@ -355,6 +380,60 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetManagerScorecard(
     if (status.ok()) KeepOwnCard(call.principal, *response);
     return status;
   });
+}
+
+// ---- one account ----
+
+// The period defaults to the one the scheduled tier review reads. The ranks are among every
+// active account whoever asks, so the two whole results are shared by all callers at a
+// version: repeated 360 views read them from the cache instead of recomputing.
+grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetAccountStanding(
+    grpc::CallbackServerContext* context, const v1::GetAccountStandingRequest* request,
+    v1::GetAccountStandingResponse* response) {
+  return handler_.Run(context, kGetAccountStanding, [=](const CallContext& call) -> absl::Status {
+    if (auto s = RequireStandingReader(call.principal); !s.ok()) return s;
+    if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
+    const std::string period_text =
+        request->period().empty() ? LastCompleteQuarter(call.now, parts_.projection->config().zone)
+                                  : request->period();
+    absl::StatusOr<Period> period = ParsePeriod("period", period_text);
+    if (!period.ok()) return period.status();
+    absl::Status status = Standing(call, request->account_id(), *period, response);
+    if (SeesEveryAccount(call.principal) || call.principal.HasRole("system")) return status;
+    if (absl::IsNotFound(status) ||
+        (status.ok() && response->abc().account().owner_id() != call.principal.subject)) {
+      response->Clear();
+      return NotYourAccount(request->account_id());
+    }
+    return status;
+  });
+}
+
+absl::Status AnalyticsServiceImpl::Standing(const CallContext& call, int64_t account_id,
+                                            const Period& period,
+                                            v1::GetAccountStandingResponse* response) {
+  const Scope everyone{period, v1::AnalysisFilter()};
+  absl::StatusOr<v1::AbcThresholds> thresholds = CheckAbcThresholds(v1::AbcThresholds());
+  if (!thresholds.ok()) return thresholds.status();
+  absl::StatusOr<ResultPager::Shared> abc = pager_.SharedResult<v1::AnalyzeAbcResponse>(
+      QueryDigest(ShortName(kAnalyzeAbc), StandingAbcRequest(period)), call.now,
+      [&] { return parts_.sales->Abc(everyone, *thresholds); });
+  if (!abc.ok()) return abc.status();
+  absl::StatusOr<v1::ScoreWeights> weights = CheckWeights(v1::ScoreWeights());
+  if (!weights.ok()) return weights.status();
+  absl::StatusOr<ResultPager::Shared> score = pager_.SharedResult<v1::ScoreAccountsResponse>(
+      QueryDigest(ShortName(kScoreAccounts), StandingScoreRequest(period)), call.now,
+      [&] { return parts_.scorer->Score(everyone, *weights); });
+  if (!score.ok()) return score.status();
+  if (!FindAccountRow(*abc->result, account_id, response->mutable_abc()) ||
+      !FindAccountRow(*score->result, account_id, response->mutable_score())) {
+    response->Clear();
+    return absl::NotFoundError(absl::StrCat("analytics has no active account ", account_id));
+  }
+  response->set_period(period.label);
+  response->set_accounts(static_cast<int32_t>(abc->result->row_count()));
+  *response->mutable_facts() = FactsOf(abc->version);
+  return absl::OkStatus();
 }
 
 }  // namespace kam::analytics

@@ -1,5 +1,7 @@
 #include "services/analytics/result_pages.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -228,6 +230,40 @@ absl::StatusOr<std::shared_ptr<const StoredResult>> ResultPager::Recompute(
   auto result = std::make_shared<const StoredResult>(*std::move(computed));
   cache_.Put(key, result, now);
   return result;
+}
+
+// Keyed by the version read before computing (as a first page): a result computed while the
+// facts moved is kept under the older version, which later calls no longer ask for.
+absl::StatusOr<ResultPager::Shared> ResultPager::SharedResult(const std::string& digest,
+                                                              absl::Time now,
+                                                              const Compute& compute) {
+  absl::StatusOr<ResultVersion> current = version_();
+  if (!current.ok()) return current.status();
+  ResultCursor cursor;
+  cursor.version = *current;
+  cursor.result_id = "shared";
+  const std::string key = CacheKey(digest, cursor);
+  Shared shared{cache_.Find(key, now), *current};
+  if (shared.result != nullptr) return shared;
+  absl::StatusOr<StoredResult> computed = compute(*current);
+  if (!computed.ok()) return computed.status();
+  shared.result = std::make_shared<const StoredResult>(*std::move(computed));
+  cache_.Put(key, shared.result, now);
+  return shared;
+}
+
+int64_t RowAccountId(std::string_view row) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(row.data()),
+                                            static_cast<int>(row.size()));
+  // Fields are serialized in number order: the AccountRef (field 1) comes first, and its id
+  // (field 1) first within it.
+  if (in.ReadTag() != ((1 << 3) | 2)) return 0;
+  uint32_t length = 0;
+  if (!in.ReadVarint32(&length)) return 0;
+  if (in.ReadTag() != ((1 << 3) | 0)) return 0;
+  uint64_t id = 0;
+  if (!in.ReadVarint64(&id)) return 0;
+  return static_cast<int64_t>(id);
 }
 
 std::string ResultPager::NewResultId() {

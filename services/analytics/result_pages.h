@@ -142,9 +142,21 @@ class ResultPager {
                      absl::Time now, const std::function<absl::StatusOr<Response>()>& compute,
                      Response* out);
 
+  // A whole result shared by every caller at one version (GetAccountStanding reads one row of
+  // it): computed at the current version unless already held under (`digest`, version).
+  struct Shared {
+    std::shared_ptr<const StoredResult> result;
+    ResultVersion version;
+  };
+  template <typename Response>
+  absl::StatusOr<Shared> SharedResult(const std::string& digest, absl::Time now,
+                                      const std::function<absl::StatusOr<Response>()>& compute);
+
   size_t cached_results() const { return cache_.entries(); }
 
  private:
+  absl::StatusOr<Shared> SharedResult(const std::string& digest, absl::Time now,
+                                      const Compute& compute);
   struct Served {
     std::shared_ptr<const StoredResult> result;
     PageSlice slice;
@@ -163,6 +175,10 @@ class ResultPager {
   std::mutex random_mutex_;
   std::mt19937_64 random_;
 };
+
+// The account id of a stored row whose field 1 is an AccountRef (AbcRow, ScoreRow, ...),
+// read without parsing the whole row; 0 when the row has none.
+int64_t RowAccountId(std::string_view row);
 
 // The facts part of a version, for responses.
 v1::FactsVersion FactsOf(const ResultVersion& version);
@@ -220,6 +236,18 @@ absl::Status ResultPager::Serve(const std::string& digest, int page_size,
   }
   out->set_next_page_token(served->next_page_token);
   return absl::OkStatus();
+}
+
+template <typename Response>
+absl::StatusOr<ResultPager::Shared> ResultPager::SharedResult(
+    const std::string& digest, absl::Time now,
+    const std::function<absl::StatusOr<Response>()>& compute) {
+  const Compute store = [&compute](const ResultVersion& version) -> absl::StatusOr<StoredResult> {
+    absl::StatusOr<Response> response = compute();
+    if (!response.ok()) return response.status();
+    return StoreResult(*std::move(response), FactsOf(version));
+  };
+  return SharedResult(digest, now, store);
 }
 
 }  // namespace kam::analytics

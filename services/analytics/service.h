@@ -78,6 +78,9 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   grpc::ServerUnaryReactor* GetManagerScorecard(grpc::CallbackServerContext* context,
                                                 const v1::GetManagerScorecardRequest* request,
                                                 v1::GetManagerScorecardResponse* response) override;
+  grpc::ServerUnaryReactor* GetAccountStanding(grpc::CallbackServerContext* context,
+                                               const v1::GetAccountStandingRequest* request,
+                                               v1::GetAccountStandingResponse* response) override;
 
  private:
   // The version results are paged under: the projection's stream positions and the inputs'
@@ -94,6 +97,11 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   template <typename Response>
   absl::Status ServeWhole(const std::function<absl::StatusOr<Response>()>& compute,
                           Response* response);
+
+  // The account's ABC and score rows over every active account for `period`, each whole
+  // result shared through the pager's cache.
+  absl::Status Standing(const CallContext& call, int64_t account_id, const Period& period,
+                        v1::GetAccountStandingResponse* response);
 
   ServiceParts parts_;
   CallHandler& handler_;

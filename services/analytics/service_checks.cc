@@ -110,6 +110,12 @@ absl::Status RequireAnalyst(const Principal& caller) {
                      "analyses are for directors, analysts, account managers and admins");
 }
 
+absl::Status RequireStandingReader(const Principal& caller) {
+  return RequireRole(caller, {"director", "analyst", "account_manager", "admin", "system"},
+                     "account standings are for directors, analysts, account managers, admins "
+                     "and system callers");
+}
+
 absl::Status RequireInventoryWriter(const Principal& caller) {
   return RequireRole(caller, {"system", "admin"},
                      "inventory snapshots are put by system callers and admins");

@@ -22,6 +22,9 @@ namespace kam::analytics {
 
 // The analyses, the score and the KPIs: director, analyst, account_manager, admin, system.
 absl::Status RequireAnalyst(const Principal& caller);
+// GetAccountStanding: the analysts' roles and system (the gateway's 360 view for machine
+// callers).
+absl::Status RequireStandingReader(const Principal& caller);
 // PutInventorySnapshots: system, admin.
 absl::Status RequireInventoryWriter(const Principal& caller);
 // PutAccountTargets: director, analyst, admin, system.

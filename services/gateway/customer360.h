@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "kam/gateway/v1/gateway.pb.h"
@@ -14,6 +15,12 @@
 #include "services/gateway/policy.h"
 
 namespace kam::gateway {
+
+// Contact details as handler and analyst callers see them in the 360 view: a phone keeps its
+// first 3 and last 4 characters ("138****5678"; under 8 characters: "****"), an e-mail its
+// first character and its domain ("z***@example.com"; no '@': "***"). Empty stays empty.
+std::string MaskPhone(std::string_view phone);
+std::string MaskEmail(std::string_view email);
 
 // The backends the customer 360 view reads from.
 struct Customer360Backends {
@@ -42,7 +49,10 @@ class Customer360 {
              std::function<void(absl::Status)> done);
 
  private:
+  struct Stubs;  // one typed stub per backend, made once (stubs register every method)
+
   Customer360Backends backends_;
+  std::unique_ptr<const Stubs> stubs_;
   const Policy& policy_;
   std::string identity_key_;
   const GrpcClientMetrics& client_metrics_;

@@ -1013,5 +1013,114 @@ TEST_F(AnalyticsServiceTest, ReviewsAndTheirChangesPageWithKeysetTokens) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// ---------------------------------------------------------------------------------------
+// GetAccountStanding (the customer 360 view's analytics section)
+
+v1::GetAccountStandingRequest StandingRequest(int64_t account_id, const std::string& period) {
+  v1::GetAccountStandingRequest request;
+  request.set_account_id(account_id);
+  request.set_period(period);
+  return request;
+}
+
+// Revenue i x 1,000.00 for accounts 1..23: 276 units in all. Account 12 has 13..23 (198
+// units, 71.7 %) before it: A; account 11 has 210 (76.1 %): B; account 2 has 273 (98.9 %): C.
+TEST_F(AnalyticsServiceTest, AStandingIsTheAccountsRowsRankedAmongAllActiveAccounts) {
+  v1::GetAccountStandingResponse standing;
+  grpc::Status status = Call(&Stub::GetAccountStanding, "GetAccountStanding", kDirector,
+                             StandingRequest(12, "2026-Q3"), &standing);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(standing.period(), "2026-Q3");
+  EXPECT_EQ(standing.accounts(), kAccounts) << "the archived account is not ranked";
+  EXPECT_EQ(standing.abc().account().id(), 12);
+  EXPECT_EQ(standing.abc().account().owner_id(), OwnerOf(12));
+  EXPECT_EQ(standing.abc().rank(), 12);
+  EXPECT_EQ(standing.abc().revenue().minor_units(), 1'200'000);
+  EXPECT_EQ(standing.abc().abc_class(), v1::ABC_CLASS_A);
+  EXPECT_NEAR(standing.abc().share(), 12.0 / 276, 1e-9);
+  EXPECT_NEAR(standing.abc().cumulative_share(), 210.0 / 276, 1e-9);
+
+  ASSERT_TRUE(Call(&Stub::GetAccountStanding, "GetAccountStanding", kDirector,
+                   StandingRequest(11, "2026-Q3"), &standing)
+                  .ok());
+  EXPECT_EQ(standing.abc().rank(), 13);
+  EXPECT_EQ(standing.abc().abc_class(), v1::ABC_CLASS_B);
+
+  // The score row is ScoreAccounts' row of the account over everyone, default weights.
+  v1::ScoreAccountsRequest everyone;
+  everyone.set_period("2026-Q3");
+  everyone.set_page_size(100);
+  v1::ScoreAccountsResponse scores;
+  ASSERT_TRUE(Call(&Stub::ScoreAccounts, "ScoreAccounts", kDirector, everyone, &scores).ok());
+  const auto row = std::find_if(scores.rows().begin(), scores.rows().end(),
+                                [](const v1::ScoreRow& r) { return r.account().id() == 11; });
+  ASSERT_NE(row, scores.rows().end());
+  EXPECT_EQ(standing.score().SerializeAsString(), row->SerializeAsString());
+  EXPECT_EQ(standing.score().rank(), row->rank());
+  EXPECT_GT(standing.score().score(), 0);
+}
+
+TEST_F(AnalyticsServiceTest, AManagersStandingIsRankedAmongEveryoneButOnlyForTheirAccounts) {
+  v1::GetAccountStandingResponse standing;
+  grpc::Status own = Call(&Stub::GetAccountStanding, "GetAccountStanding", kLi,
+                          StandingRequest(2, "2026-Q3"), &standing);
+  ASSERT_TRUE(own.ok()) << own.error_message();
+  EXPECT_EQ(standing.abc().rank(), 22) << "ranked among all 23 accounts, not mgr-li's 3";
+  EXPECT_EQ(standing.accounts(), kAccounts);
+  EXPECT_EQ(standing.abc().abc_class(), v1::ABC_CLASS_C);
+  EXPECT_NEAR(standing.abc().cumulative_share(), 275.0 / 276, 1e-9);
+
+  const grpc::Status theirs = Call(&Stub::GetAccountStanding, "GetAccountStanding", kLi,
+                                   StandingRequest(4, "2026-Q3"), &standing);
+  EXPECT_FALSE(standing.has_abc()) << "nothing of another owner's account";
+  const grpc::Status missing = Call(&Stub::GetAccountStanding, "GetAccountStanding", kLi,
+                                    StandingRequest(kUnknown, "2026-Q3"), &standing);
+  const grpc::Status archived = Call(&Stub::GetAccountStanding, "GetAccountStanding", kLi,
+                                     StandingRequest(kArchived, "2026-Q3"), &standing);
+  EXPECT_EQ(theirs.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(archived.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(theirs.error_message(), "account 4 is not one of your accounts");
+  EXPECT_EQ(missing.error_message(), "account 999 is not one of your accounts");
+
+  // Callers who see every account learn that analytics does not know it.
+  EXPECT_EQ(Call(&Stub::GetAccountStanding, "GetAccountStanding", kDirector,
+                 StandingRequest(kUnknown, "2026-Q3"), &standing)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(&Stub::GetAccountStanding, "GetAccountStanding", kAnalyst,
+                 StandingRequest(kArchived, "2026-Q3"), &standing)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(Call(&Stub::GetAccountStanding, "GetAccountStanding", kSystem,
+                   StandingRequest(4, "2026-Q3"), &standing)
+                  .ok())
+      << "the 360 view's machine callers";
+  for (const Principal& who : {kAgent, kHandler}) {
+    EXPECT_EQ(Call(&Stub::GetAccountStanding, "GetAccountStanding", who,
+                   StandingRequest(4, "2026-Q3"), &standing)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << who.roles[0];
+  }
+}
+
+TEST_F(AnalyticsServiceTest, AStandingDefaultsToTheLastCompleteQuarterAndNamesBadFields) {
+  v1::GetAccountStandingResponse standing;
+  const grpc::Status status = Call(&Stub::GetAccountStanding, "GetAccountStanding", kDirector,
+                                   StandingRequest(5, ""), &standing);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(standing.period(), LastCompleteQuarter(absl::Now(), projection_->config().zone));
+  EXPECT_EQ(standing.accounts(), kAccounts);
+  EXPECT_EQ(standing.abc().account().id(), 5);
+
+  ExpectInvalid(Call(&Stub::GetAccountStanding, "GetAccountStanding", kDirector,
+                     StandingRequest(0, "2026-Q3"), &standing),
+                "account_id", "no account");
+  ExpectInvalid(Call(&Stub::GetAccountStanding, "GetAccountStanding", kDirector,
+                     StandingRequest(5, "2026-Q5"), &standing),
+                "period", "no fifth quarter");
+}
+
 }  // namespace
 }  // namespace kam::analytics

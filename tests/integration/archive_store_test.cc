@@ -360,6 +360,28 @@ TEST_F(ArchiveStoreTest, GroupTreeIsDepthFirstWithChildrenById) {
   EXPECT_THAT(names, ElementsAre("", "", "", "", "", "华北分公司", "天津工厂"));
 
   EXPECT_TRUE(absl::IsNotFound(store_->Tree(a11.id + 100, 0, 100, "").status()));
+
+  // Ancestors: root first, -1 for the parent; a root has none; names as in the tree.
+  absl::StatusOr<std::vector<GroupNode>> ancestors = store_->Ancestors(a11.id, "");
+  ASSERT_TRUE(Ok(ancestors));
+  EXPECT_THAT(Shape(GroupTree{*ancestors, false}),
+              ElementsAre(Node{root.id, 0, -3}, Node{a.id, root.id, -2}, Node{a1.id, a.id, -1}));
+  EXPECT_EQ((*ancestors)[0].name, "集团总部");
+  EXPECT_EQ((*ancestors)[2].name, "上海工厂");
+  ancestors = store_->Ancestors(root.id, "");
+  ASSERT_TRUE(Ok(ancestors));
+  EXPECT_TRUE(ancestors->empty());
+  // mgr-li owns the root but not 华北分公司; mgr-wang owns neither of a1's ancestors.
+  ancestors = store_->Ancestors(b1.id, "mgr-li");
+  ASSERT_TRUE(Ok(ancestors));
+  ASSERT_EQ(ancestors->size(), 2u);
+  EXPECT_EQ((*ancestors)[0].name, "集团总部");
+  EXPECT_EQ((*ancestors)[1].name, "");
+  ancestors = store_->Ancestors(a1.id, "mgr-wang");
+  ASSERT_TRUE(Ok(ancestors));
+  ASSERT_EQ(ancestors->size(), 2u);
+  EXPECT_EQ((*ancestors)[0].name, "");
+  EXPECT_EQ((*ancestors)[1].name, "");
 }
 
 TEST_F(ArchiveStoreTest, DeepChainAndAThousandSubsidiaries) {

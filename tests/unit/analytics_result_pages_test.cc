@@ -274,5 +274,50 @@ TEST_F(ResultPagerTest, RefusesATokenOfAnotherRequest) {
   EXPECT_THAT(refused.message(), HasSubstr("page_token"));
 }
 
+TEST_F(ResultPagerTest, ASharedResultIsComputedOncePerVersion) {
+  ResultPager pager = MakePager({});
+  auto compute = [this] { return Compute(); };
+  absl::StatusOr<ResultPager::Shared> first =
+      pager.SharedResult<v1::AnalyzeAbcResponse>(kDigest, kT0, compute);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->result->row_count(), 7u);
+  EXPECT_EQ(first->version, version_);
+  absl::StatusOr<ResultPager::Shared> again =
+      pager.SharedResult<v1::AnalyzeAbcResponse>(kDigest, kT0 + absl::Minutes(1), compute);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->result, first->result) << "the held result, not a new computation";
+  EXPECT_EQ(computed_, 1);
+
+  version_.complaints_sequence = 21;
+  rows_ = 9;
+  absl::StatusOr<ResultPager::Shared> moved =
+      pager.SharedResult<v1::AnalyzeAbcResponse>(kDigest, kT0, compute);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->result->row_count(), 9u);
+  EXPECT_EQ(moved->version.complaints_sequence, 21);
+  EXPECT_EQ(computed_, 2);
+
+  // Paged first pages never read the shared entry (each owns its own result).
+  v1::AnalyzeAbcResponse page;
+  ASSERT_TRUE(Page(pager, "", 3, &page).ok());
+  EXPECT_EQ(computed_, 3);
+}
+
+TEST(RowAccountIdTest, ReadsTheAccountIdOfAStoredRow) {
+  v1::AbcRow abc;
+  abc.mutable_account()->set_id(4'000'000'123);
+  abc.mutable_account()->set_name("华东化工");
+  abc.set_rank(3);
+  EXPECT_EQ(RowAccountId(abc.SerializeAsString()), 4'000'000'123);
+  v1::ScoreRow score;
+  score.mutable_account()->set_id(17);
+  score.set_score(0.5);
+  EXPECT_EQ(RowAccountId(score.SerializeAsString()), 17);
+  v1::AbcRow nameless;
+  nameless.set_rank(1);
+  EXPECT_EQ(RowAccountId(nameless.SerializeAsString()), 0);
+  EXPECT_EQ(RowAccountId(""), 0);
+}
+
 }  // namespace
 }  // namespace kam::analytics

@@ -256,6 +256,7 @@ void AddAccountCommands(CLI::App& app, const Options& options, Action* action) {
   AddArchiveAccount(*accounts, options, action);
   AddGroupTree(*accounts, options, action);
   AddAccountControlCommands(*accounts, options, action);
+  AddCustomer360Command(*accounts, options, action);
 }
 
 }  // namespace kam::kamctl

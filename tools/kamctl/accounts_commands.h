@@ -14,5 +14,7 @@ void AddAccountCommands(CLI::App& app, const Options& options, Action* action);
 // Adds `history|set-tier|set-credit|transfer|summary` to the `accounts` command: tier,
 // ownership, credit and the group summary.
 void AddAccountControlCommands(CLI::App& accounts, const Options& options, Action* action);
+// accounts 360 (customer360_command.cc).
+void AddCustomer360Command(CLI::App& accounts, const Options& options, Action* action);
 
 }  // namespace kam::kamctl

@@ -1,0 +1,23 @@
+#include "gtest/gtest.h"
+#include "services/gateway/customer360.h"
+
+namespace kam::gateway {
+namespace {
+
+TEST(Customer360MaskTest, PhonesKeepTheirFirstThreeAndLastFourCharacters) {
+  EXPECT_EQ(MaskPhone("13812345678"), "138****5678");
+  EXPECT_EQ(MaskPhone("+86 21 5555 0101"), "+86****0101");
+  EXPECT_EQ(MaskPhone("5550101"), "****") << "short numbers are masked whole";
+  EXPECT_EQ(MaskPhone(""), "");
+}
+
+TEST(Customer360MaskTest, EmailsKeepTheirFirstCharacterAndDomain) {
+  EXPECT_EQ(MaskEmail("zhang.wei@example.com"), "z***@example.com");
+  EXPECT_EQ(MaskEmail("a@b.cn"), "a***@b.cn");
+  EXPECT_EQ(MaskEmail("@example.com"), "***");
+  EXPECT_EQ(MaskEmail("not-an-address"), "***");
+  EXPECT_EQ(MaskEmail(""), "");
+}
+
+}  // namespace
+}  // namespace kam::gateway
