@@ -262,6 +262,28 @@ TEST_F(GatewayForgeryE2eTest, EveryForgedTokenIsUnauthenticatedReturnsNothingAnd
   json padded = claims;
   padded["pad"] = std::string(9000, 'x');
 
+  // RS256: the stack's key pair (kid KamStack::kRs256KeyId) and one the gateway never saw.
+  const std::string public_pem = stack().rs256_public_key_pem();
+  auto rs256 = [&](const JwtMintOptions& options) {
+    absl::StatusOr<std::string> token = MintRs256Jwt({"rita", {"director"}, ""}, options);
+    EXPECT_TRUE(token.ok()) << token.status();
+    return token.value_or("");
+  };
+  JwtMintOptions rs = GoodMint();
+  rs.hs256_secret.clear();
+  rs.rs256_private_key_pem = stack().rs256_private_key_pem();
+  rs.kid = KamStack::kRs256KeyId;
+  const std::string good_rs256 = rs256(rs);
+  JwtMintOptions unknown_kid = rs;
+  unknown_kid.kid = "e2e-retired";
+  JwtMintOptions stranger = rs;
+  stranger.rs256_private_key_pem = GenerateRsaKeyPair().private_pem;
+  JwtMintOptions rs_expired = rs;
+  rs_expired.issued_at = absl::Now() - absl::Hours(2);
+  JwtMintOptions rs_audience = rs;
+  rs_audience.audience = "another-suite";
+  const json hs256_with_rs_kid = {{"alg", "HS256"}, {"typ", "JWT"}, {"kid", KamStack::kRs256KeyId}};
+
   const struct {
     std::string what;
     Metadata metadata;
@@ -288,8 +310,22 @@ TEST_F(GatewayForgeryE2eTest, EveryForgedTokenIsUnauthenticatedReturnsNothingAnd
       {"Basic scheme", {{"authorization", "Basic " + good}}},
       {"token without a scheme", {{"authorization", good}}},
       {"bearer in another header", {{"x-authorization", "Bearer " + good}}},
+      {"HS256 signed with the RS256 public key, its kid",
+       {{"authorization", "Bearer " + Hs256Jws(hs256_with_rs_kid, claims, public_pem)}}},
+      {"HS256 signed with the RS256 public key, no kid",
+       {{"authorization", "Bearer " + Hs256Jws(hs256, claims, public_pem)}}},
+      {"RS256, unknown kid", {{"authorization", "Bearer " + rs256(unknown_kid)}}},
+      {"RS256, flipped signature bit",
+       {{"authorization", "Bearer " + FlipSignatureBit(good_rs256)}}},
+      {"RS256, another key under our kid", {{"authorization", "Bearer " + rs256(stranger)}}},
+      {"RS256, expired", {{"authorization", "Bearer " + rs256(rs_expired)}}},
+      {"RS256, wrong audience", {{"authorization", "Bearer " + rs256(rs_audience)}}},
+      {"unknown API key", {{"x-api-key", "kam-e2e-api-key-guessed-0123456789"}}},
+      {"API key with one character changed",
+       {{"x-api-key", stack().api_key().substr(0, stack().api_key().size() - 1) + "#"}}},
+      {"API key sent as a bearer token", {{"authorization", "Bearer " + stack().api_key()}}},
   };
-  std::vector<std::string> credentials = {good};
+  std::vector<std::string> credentials = {good, good_rs256, stack().api_key()};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
     const Caller caller(stack().service("gateway").address(), c.metadata);
@@ -311,6 +347,15 @@ TEST_F(GatewayForgeryE2eTest, EveryForgedTokenIsUnauthenticatedReturnsNothingAnd
   ASSERT_THAT(WhoAmI(WithToken(good), &me), GrpcOk());
   EXPECT_EQ(me.subject(), "mallory");
   EXPECT_THAT(VisibleIds(WithToken(good)), ElementsAre(account.id()));
+  // So do a valid RS256 token and the machine caller's API key.
+  ASSERT_THAT(WhoAmI(WithToken(good_rs256), &me), GrpcOk());
+  EXPECT_EQ(me.subject(), "rita");
+  EXPECT_THAT(VisibleIds(WithToken(good_rs256)), ElementsAre(account.id()));
+  const Caller machine(stack().service("gateway").address(), {{"x-api-key", stack().api_key()}});
+  ASSERT_THAT(WhoAmI(machine, &me), GrpcOk());
+  EXPECT_EQ(me.subject(), KamStack::kApiKeySubject);
+  EXPECT_THAT(me.roles(), ElementsAre(KamStack::kApiKeyRole));
+  EXPECT_THAT(VisibleIds(machine), ElementsAre(account.id()));
 
   // No credential reaches the gateway's log, whole or as its signature.
   const std::string log = test_support::ReadFile(stack().service("gateway").log_path);
@@ -624,6 +669,20 @@ TEST_F(GatewayIsolationE2eTest, ManagerANeverObtainsManagerBsData) {
                     "group tree");
   EXPECT_EQ(b_tree.nodes_size(), 0);
 
+  // The customer 360 view of B's account: refused as a whole, like a missing account.
+  auto view_of = [&](int64_t id, gv1::GetCustomer360Response* out) {
+    gv1::GetCustomer360Request request;
+    request.set_account_id(id);
+    return a.Call(&GatewayStub::GetCustomer360, request, out);
+  };
+  gv1::GetCustomer360Response b_view;
+  const grpc::Status view_b = view_of(b_root, &b_view);
+  EXPECT_TRUE(IsCode(view_b, grpc::StatusCode::PERMISSION_DENIED));
+  ExpectSameRefusal(view_b, b_root, view_of(kMissingAccount, nullptr), "customer 360 view");
+  EXPECT_EQ(b_view.ByteSizeLong(), 0u) << b_view.DebugString();
+  gv1::GetCustomer360Response a_view;
+  EXPECT_THAT(view_of(a_child, &a_view), GrpcOk()) << "A's own customer 360 view";
+
   // A's own subsidiary, ancestors included: B's accounts in it carry no names.
   v1::GetGroupTreeRequest tree;
   tree.set_account_id(a_child);
@@ -865,6 +924,67 @@ TEST_F(GatewayDeadlineE2eTest, ACallToAFrozenServiceEndsAtTheCallersDeadline) {
 
   std::move(thaw).Invoke();
   EXPECT_TRUE(Eventually([&] { return Get(director, account).ok(); }, absl::Seconds(10)));
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Rate limits
+
+using GatewayRateLimitE2eTest = GatewayE2eTest;
+
+TEST_F(GatewayRateLimitE2eTest, ACallerOverItsRoleLimitIsRefusedAloneAndRecoversAfterTheRefill) {
+  // A second gateway in front of the same services, whose policy gives analysts a bucket of
+  // three calls refilled at two a second; everything else as shipped.
+  json policy = ShippedPolicy();
+  ASSERT_TRUE(policy.is_object());
+  policy["rate_limits"]["analyst"] = {{"per_second", 2}, {"burst", 3}};
+  const std::string policy_file = stack().WriteConfig("rate_limited_policy.json", policy.dump(2));
+  absl::StatusOr<ServiceProcess> gateway =
+      stack().SpawnExtra("gateway", {{"KAM_POLICY_FILE", policy_file}});
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  absl::Cleanup stop = [&gateway] {
+    EXPECT_TRUE(gateway->process->Terminate(KamStack::kDrainGrace + absl::Seconds(3)).ok());
+  };
+  ASSERT_TRUE(Eventually([&] { return HealthStatus(gateway->address(), "") == Health::SERVING; },
+                         absl::Seconds(20)))
+      << test_support::TailFile(gateway->log_path);
+  auto through = [&](const std::string& subject, const std::string& role) {
+    return Caller(gateway->address(), {{"authorization", "Bearer " + Token(subject, {role})}});
+  };
+  auto limited_count = [&] {
+    absl::StatusOr<std::string> body = test_support::HttpGet(gateway->metrics_port, "/metrics");
+    EXPECT_TRUE(body.ok()) << body.status();
+    return MetricValue(body.value_or(""), "kam_gateway_rate_limited_total", {{"role", "analyst"}})
+        .value_or(0);
+  };
+  const double limited_before = limited_count();
+
+  // Calls in a quick burst: the first three pass, then the bucket is empty.
+  const Caller eager = through("analyst-eager", "analyst");
+  int passed = 0;
+  grpc::Status refused;
+  for (int i = 0; i < 8 && refused.ok(); ++i) {
+    const grpc::Status status = WhoAmI(eager);
+    if (status.ok()) {
+      ++passed;
+    } else {
+      refused = status;
+    }
+  }
+  EXPECT_TRUE(IsCode(refused, grpc::StatusCode::RESOURCE_EXHAUSTED));
+  EXPECT_GE(passed, 3);
+  EXPECT_LE(passed, 5) << "a burst of three plus what two a second refill meanwhile";
+  // Refused calls do not reach the services either.
+  EXPECT_TRUE(IsCode(List(eager, OwnAccounts(), nullptr), grpc::StatusCode::RESOURCE_EXHAUSTED));
+  EXPECT_GT(limited_count(), limited_before);
+
+  // Other callers have their own buckets: another analyst, and a director.
+  EXPECT_THAT(WhoAmI(through("analyst-patient", "analyst")), GrpcOk());
+  EXPECT_THAT(List(through("director-rate", "director"), OwnAccounts(), nullptr), GrpcOk());
+
+  // After the refill (half a second a call), the eager analyst gets in again.
+  absl::SleepFor(absl::Milliseconds(1100));
+  EXPECT_THAT(WhoAmI(eager), GrpcOk());
+  EXPECT_THAT(List(eager, OwnAccounts(), nullptr), GrpcOk());
 }
 
 }  // namespace
