@@ -56,6 +56,10 @@ void ApplyServerLimits(grpc::ServerBuilder& builder, const ServerSettings& setti
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, kMaxConnectionAgeMs);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, kMaxConnectionAgeGraceMs);
   builder.SetMaxReceiveMessageSize(settings.max_message_bytes);
+  // gRPC's default 8 KiB header limit would refuse a JWT just over the gateway's own 8 KiB
+  // token cap with RESOURCE_EXHAUSTED before the gateway sees it; with 16 KiB the gateway
+  // answers UNAUTHENTICATED "oversized" and counts it.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 * 1024);
 }
 
 bool TerminationPending() {

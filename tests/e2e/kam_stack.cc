@@ -1,5 +1,8 @@
 #include "tests/e2e/kam_stack.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <stdlib.h>
 
 #include <cstdlib>
@@ -10,7 +13,9 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/identity.h"
 #include "tests/e2e/e2e_client.h"
 
 namespace kam::e2e {
@@ -92,6 +97,35 @@ std::string E2eSlaPolicy() {
 
 }  // namespace
 
+namespace {
+
+std::string PemOf(EVP_PKEY* key, bool private_half) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  const int written =
+      private_half ? PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr)
+                   : PEM_write_bio_PUBKEY(bio.get(), key);
+  if (written != 1) return "";
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(size));
+}
+
+}  // namespace
+
+RsaKeyPair GenerateRsaKeyPair() {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), &EVP_PKEY_free);
+  if (key == nullptr) return {};
+  return {PemOf(key.get(), true), PemOf(key.get(), false)};
+}
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) return "";
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), static_cast<size_t>(size)));
+}
+
 KamStack& KamStack::Get() { return *g_stack; }
 
 void KamStack::SetUp() {
@@ -104,6 +138,17 @@ void KamStack::SetUp() {
   jwt_secret_file_ = WriteSecret("jwt_secret", jwt_secret_);
   identity_key_file_ = WriteSecret("identity_key", identity_key_);
   sla_policy_file_ = WriteSecret("sla_policy.json", E2eSlaPolicy());
+  rs256_key_ = GenerateRsaKeyPair();
+  ASSERT_FALSE(rs256_key_.public_pem.empty()) << "RSA key generation failed";
+  public_keys_dir_ = absl::StrCat(dir_, "/jwt_public_keys");
+  std::filesystem::create_directory(public_keys_dir_);
+  WriteSecret(absl::StrCat("jwt_public_keys/", kRs256KeyId, ".pem"), rs256_key_.public_pem);
+  api_key_ = absl::StrCat("kam-e2e-api-key-", NewUuid());
+  nlohmann::json key = {{"sha256", Sha256Hex(api_key_)}, {"subject", kApiKeySubject}};
+  key["roles"] = nlohmann::json::array({kApiKeyRole});
+  nlohmann::json api_keys = nlohmann::json::object();
+  api_keys["keys"] = nlohmann::json::array({key});
+  api_keys_file_ = WriteSecret("api_keys.json", api_keys.dump(2));
 
   for (const char* name : {"accounts", "complaints", "analytics", "gateway"}) {
     ServiceProcess& service = services_.emplace_back();
@@ -152,6 +197,8 @@ absl::StatusOr<std::map<std::string, std::string>> KamStack::ServiceEnv(
     env["KAM_JWT_SECRET_FILE"] = jwt_secret_file_;
     env["KAM_JWT_ISSUER"] = kIssuer;
     env["KAM_JWT_AUDIENCE"] = kAudience;
+    env["KAM_JWT_PUBLIC_KEYS_DIR"] = public_keys_dir_;
+    env["KAM_API_KEYS_FILE"] = api_keys_file_;
     env["KAM_ACCOUNTS_ADDR"] = this->service("accounts").address();
     env["KAM_COMPLAINTS_ADDR"] = this->service("complaints").address();
     env["KAM_ANALYTICS_ADDR"] = this->service("analytics").address();

@@ -16,6 +16,16 @@
 
 namespace kam::e2e {
 
+// A fresh 2048-bit RSA key pair as PEM: "BEGIN PRIVATE KEY" (PKCS#8) and "BEGIN PUBLIC KEY".
+struct RsaKeyPair {
+  std::string private_pem;
+  std::string public_pem;
+};
+RsaKeyPair GenerateRsaKeyPair();
+
+// Lowercase hex SHA-256, as the gateway's API keys file stores keys.
+std::string Sha256Hex(const std::string& data);
+
 // One service process of the suite and where to reach it.
 struct ServiceProcess {
   std::string name;    // "accounts", ...
@@ -52,6 +62,21 @@ class KamStack : public ::testing::Environment {
   const std::string& identity_key() const { return identity_key_; }
   static constexpr char kIssuer[] = "kam-e2e";
   static constexpr char kAudience[] = "kam-suite-e2e";
+  // The gateway also takes RS256 tokens whose kid is kRs256KeyId, signed with this private
+  // key (its public half is the one file of the gateway's public keys directory).
+  static constexpr char kRs256KeyId[] = "e2e-rs256";
+  const std::string& rs256_private_key_pem() const { return rs256_key_.private_pem; }
+  const std::string& rs256_public_key_pem() const { return rs256_key_.public_pem; }
+  // The one static API key the gateway knows (header x-api-key): a machine caller.
+  static constexpr char kApiKeySubject[] = "erp-e2e-api-key";
+  static constexpr char kApiKeyRole[] = "system";
+  const std::string& api_key() const { return api_key_; }
+
+  // Writes a file into the stack's private directory (e.g. a policy for SpawnExtra's
+  // KAM_POLICY_FILE); returns its path.
+  std::string WriteConfig(const std::string& name, const std::string& contents) {
+    return WriteSecret(name, contents);
+  }
 
   // The last lines of every service's log and of the database's, for failure messages.
   std::string LogTails() const;
@@ -86,6 +111,10 @@ class KamStack : public ::testing::Environment {
   std::string identity_key_ = "e2e-identity-key-fedcba9876543210";
   std::string identity_key_file_;
   std::string sla_policy_file_;
+  RsaKeyPair rs256_key_;
+  std::string public_keys_dir_;
+  std::string api_key_;
+  std::string api_keys_file_;
   std::set<int> used_ports_;
   std::unique_ptr<test_support::MariaDbServer> db_;
   std::vector<ServiceProcess> services_;
