@@ -15,7 +15,7 @@ create() {
 }
 kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns"
 create kam-identity --from-literal=identity.key="$(random_hex 32)"
-create kam-gateway-jwt --from-literal=hs256.key="$(random_hex 32)"
+create kam-gateway-jwt --from-literal=hs256.key="$(random_hex 32)" --from-literal=api-keys.json='{"keys": []}'
 create kam-mysql --from-literal=root-password="$(random_hex 24)"
 for svc in accounts complaints analytics; do
   create "kam-db-$svc" --from-literal=host=kam-mysql --from-literal=user="kam_$svc" \
