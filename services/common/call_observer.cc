@@ -18,6 +18,17 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   return *buckets;
 }
 
+// Counts the call under its code and observes its duration; returns the duration.
+double RecordOutcome(const MethodSeries& series, std::chrono::steady_clock::time_point start,
+                     const grpc::Status& status) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int code = static_cast<int>(status.error_code());
+  series.handled[code >= 0 && code < kCodeCount ? code : 2 /* UNKNOWN */]->Increment();
+  series.handling_seconds->Observe(seconds);
+  return seconds;
+}
+
 }  // namespace
 
 std::string_view GrpcTypeLabel(const google::protobuf::MethodDescriptor& method) {
@@ -99,11 +110,7 @@ CallObservation::CallObservation(const GrpcServerMetrics& metrics, std::string_v
 void CallObservation::Finish(const grpc::Status& status) {
   if (finished_) return;
   finished_ = true;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const int code = static_cast<int>(status.error_code());
-  series_.handled[code >= 0 && code < kCodeCount ? code : 2 /* UNKNOWN */]->Increment();
-  series_.handling_seconds->Observe(seconds);
+  const double seconds = RecordOutcome(series_, start_, status);
   LogRpc(method_, GrpcCodeName(status.error_code()), seconds * 1000.0, request_id_);
 }
 
@@ -116,11 +123,7 @@ ClientCallObservation::ClientCallObservation(const GrpcClientMetrics& metrics,
 void ClientCallObservation::Finish(const grpc::Status& status) {
   if (finished_) return;
   finished_ = true;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const int code = static_cast<int>(status.error_code());
-  series_.handled[code >= 0 && code < kCodeCount ? code : 2 /* UNKNOWN */]->Increment();
-  series_.handling_seconds->Observe(seconds);
+  RecordOutcome(series_, start_, status);
 }
 
 }  // namespace kam
