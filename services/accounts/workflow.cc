@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/masking.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 
@@ -316,6 +317,12 @@ Account RedactAccount(Account account, const Principal& caller) {
 
 Contact RedactContact(Contact contact, const Principal& caller, bool works_on) {
   if (!SeesPersonalNotes(caller, works_on)) contact.notes = PersonalNotes();
+  // Phone and e-mail are for those who deal with the customer; handlers and analysts see
+  // them masked (also in the gateway's customer 360 view, which reads them from here).
+  if (!caller.HasAnyRole({"admin", "director", "account_manager", "service_agent"})) {
+    contact.phone = MaskPhone(contact.phone);
+    contact.email = MaskEmail(contact.email);
+  }
   return contact;
 }
 

@@ -180,7 +180,8 @@ bool Supervises(const Principal& caller);
 // What `caller` may see of an account: service agents and handlers get no business profile
 // and no credit or receivables.
 Account RedactAccount(Account account, const Principal& caller);
-// Personal notes are dropped unless `caller` may see them.
+// Personal notes are dropped unless `caller` may see them; phone and e-mail are masked
+// (MaskPhone, MaskEmail) for callers who do not deal with the customer (handler, analyst).
 Contact RedactContact(Contact contact, const Principal& caller, bool works_on);
 
 // ---- The archive ----

@@ -16,12 +16,6 @@
 
 namespace kam::gateway {
 
-// Contact details as handler and analyst callers see them in the 360 view: a phone keeps its
-// first 3 and last 4 characters ("138****5678"; under 8 characters: "****"), an e-mail its
-// first character and its domain ("z***@example.com"; no '@': "***"). Empty stays empty.
-std::string MaskPhone(std::string_view phone);
-std::string MaskEmail(std::string_view email);
-
 // The backends the customer 360 view reads from.
 struct Customer360Backends {
   std::shared_ptr<grpc::ChannelInterface> accounts;

@@ -264,6 +264,19 @@ TEST_F(Customer360E2eTest, AHandlerSeesMaskedContactsAndNotTheSectionsTheirRoleL
   }
   EXPECT_THAT(view.open_opportunities(), IsEmpty());
   EXPECT_FALSE(view.has_standing());
+
+  // The same contacts asked for directly are masked too (accounts applies the rule).
+  kam::accounts::v1::ListContactsRequest request;
+  request.set_account_id(plant_.id());
+  kam::accounts::v1::ListContactsResponse contacts;
+  ASSERT_THAT(Handler().Call(&AccountStub::ListContacts, request, &contacts), GrpcOk());
+  ASSERT_EQ(contacts.contacts_size(), 2);
+  EXPECT_EQ(contacts.contacts(0).phone(), "138****5678");
+  EXPECT_EQ(contacts.contacts(0).email(), "z***@example.com");
+  // A service agent, who calls customers back, sees them whole.
+  ASSERT_THAT(Agent().Call(&AccountStub::ListContacts, request, &contacts), GrpcOk());
+  ASSERT_EQ(contacts.contacts_size(), 2);
+  EXPECT_EQ(contacts.contacts(0).phone(), "13812345678");
 }
 
 TEST_F(Customer360E2eTest, WithAnalyticsStoppedTheRestStillComes) {

@@ -1,7 +1,7 @@
 #include "gtest/gtest.h"
-#include "services/gateway/customer360.h"
+#include "services/common/masking.h"
 
-namespace kam::gateway {
+namespace kam {
 namespace {
 
 TEST(Customer360MaskTest, PhonesKeepTheirFirstThreeAndLastFourCharacters) {
@@ -14,10 +14,11 @@ TEST(Customer360MaskTest, PhonesKeepTheirFirstThreeAndLastFourCharacters) {
 TEST(Customer360MaskTest, EmailsKeepTheirFirstCharacterAndDomain) {
   EXPECT_EQ(MaskEmail("zhang.wei@example.com"), "z***@example.com");
   EXPECT_EQ(MaskEmail("a@b.cn"), "a***@b.cn");
+  EXPECT_EQ(MaskEmail("张伟@example.com"), "张***@example.com") << "a whole UTF-8 character";
   EXPECT_EQ(MaskEmail("@example.com"), "***");
   EXPECT_EQ(MaskEmail("not-an-address"), "***");
   EXPECT_EQ(MaskEmail(""), "");
 }
 
 }  // namespace
-}  // namespace kam::gateway
+}  // namespace kam
