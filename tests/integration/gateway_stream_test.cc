@@ -30,6 +30,8 @@
 #include "services/gateway/forwarder.h"
 #include "services/gateway/policy.h"
 #include "services/gateway/upstream.h"
+#include "tests/support/callback_queue_keeper.h"
+#include "tests/support/test_helpers.h"
 
 namespace kam::gateway {
 namespace {
@@ -49,34 +51,18 @@ constexpr char kWatchEvents[] = "/kam.accounts.v1.AccountService/WatchEvents";
 constexpr char kGetAccount[] = "/kam.accounts.v1.AccountService/GetAccount";
 
 // What the upstream double does and saw, shared between its reactors and the test thread.
-struct Upstream {
+struct Upstream : test_support::WatchedState {
   // The script of the next WatchEvents call: how many messages, how big, how it ends.
   int messages = 5;
   size_t padding = 0;
   grpc::Status end = grpc::Status::OK;
   bool follow = false;  // instead of ending, stay open until cancelled
 
-  std::mutex mutex;
-  std::condition_variable changed;
   int calls = 0;
   std::vector<std::string> subjects;  // the verified identity of each call
   int written = 0;                    // WatchEvents messages its transport took
   bool cancelled = false;
   system_clock::time_point deadline;
-
-  template <typename Predicate>
-  bool WaitFor(Predicate done, milliseconds timeout = milliseconds(5000)) {
-    std::unique_lock<std::mutex> lock(mutex);
-    return changed.wait_for(lock, timeout, done);
-  }
-  template <typename Change>
-  void Record(Change change) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      change();
-    }
-    changed.notify_all();
-  }
   // The subject of the gateway-signed identity, or "" when it does not verify.
   void RecordCall(const grpc::CallbackServerContext& context, const std::string& method) {
     auto header = [&](const char* name) {
@@ -192,27 +178,8 @@ std::unique_ptr<grpc::Server> Serve(const std::function<void(grpc::ServerBuilder
   return builder.BuildAndStart();
 }
 
-// gRPC 1.51 shares one completion queue among the process's callback-API servers and
-// channels and frees it when the last of them goes. Tests that each build and destroy all of
-// theirs made that teardown race with calls still being released (ASan: double free in
-// grpc_cq_internal_unref, about one run in four of the suite under load). A server living as
-// long as the binary, as the gateway's own server does in production, keeps the queue.
-class CallbackQueueKeeper : public ::testing::Environment {
- public:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&accounts_);
-    server_ = builder.BuildAndStart();
-  }
-  void TearDown() override { server_->Shutdown(); }
-
- private:
-  Upstream unused_;
-  UpstreamAccounts accounts_{&unused_};
-  std::unique_ptr<grpc::Server> server_;
-};
 ::testing::Environment* const kCallbackQueueKeeper =
-    ::testing::AddGlobalTestEnvironment(new CallbackQueueKeeper);
+    ::testing::AddGlobalTestEnvironment(new test_support::CallbackQueueKeeper);
 
 class GatewayStreamTest : public ::testing::Test {
  protected:

@@ -30,6 +30,8 @@
 #include "services/gateway/forwarder.h"
 #include "services/gateway/policy.h"
 #include "services/gateway/upstream.h"
+#include "tests/support/callback_queue_keeper.h"
+#include "tests/support/test_helpers.h"
 
 namespace kam::gateway {
 namespace {
@@ -51,9 +53,7 @@ constexpr int kUpstreamMessageCap = 128 << 10;
 constexpr int64_t kHugeAccount = 999;
 
 // What the replicas do and saw, shared by both and the test thread.
-struct Backend {
-  std::mutex mutex;
-  std::condition_variable changed;
+struct Backend : test_support::WatchedState {
   int failing_reads = 0;   // the next this many GetAccount attempts are UNAVAILABLE; < 0: all
   int failing_writes = 0;  // the same for CreateAccount
   bool hang = false;       // GetAccount answers only when cancelled
@@ -62,20 +62,6 @@ struct Backend {
   std::map<std::string, int> reads_by_replica;
   system_clock::time_point deadline;  // of the last GetAccount attempt
   bool cancelled = false;
-
-  template <typename Predicate>
-  bool WaitFor(Predicate done, milliseconds timeout = milliseconds(5000)) {
-    std::unique_lock<std::mutex> lock(mutex);
-    return changed.wait_for(lock, timeout, done);
-  }
-  template <typename Change>
-  void Record(Change change) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      change();
-    }
-    changed.notify_all();
-  }
   // Whether this attempt fails, consuming one scripted failure.
   static bool TakeFailure(int& failures) {
     if (failures == 0) return false;
@@ -151,25 +137,8 @@ class Replica final : public v1::AccountService::CallbackService {
   const std::string name_;
 };
 
-// gRPC 1.51 frees the completion queue shared by callback-API servers and channels when the
-// last of them goes, racing with calls still being released (gateway_stream_test.cc); a
-// server living as long as the binary keeps it.
-class CallbackQueueKeeper : public ::testing::Environment {
- public:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&replica_);
-    server_ = builder.BuildAndStart();
-  }
-  void TearDown() override { server_->Shutdown(); }
-
- private:
-  Backend unused_;
-  Replica replica_{&unused_, "unused"};
-  std::unique_ptr<grpc::Server> server_;
-};
 ::testing::Environment* const kCallbackQueueKeeper =
-    ::testing::AddGlobalTestEnvironment(new CallbackQueueKeeper);
+    ::testing::AddGlobalTestEnvironment(new test_support::CallbackQueueKeeper);
 
 std::unique_ptr<grpc::Server> Serve(grpc::Service* service, int* port) {
   grpc::ServerBuilder builder;

@@ -4,7 +4,10 @@
 // library itself does not link GoogleTest).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -13,6 +16,28 @@
 #include "absl/synchronization/notification.h"
 
 namespace kam::test_support {
+
+// State that server threads change and a test thread waits on: derive from it and change
+// members inside Record, wait with WaitFor.
+struct WatchedState {
+  std::mutex mutex;
+  std::condition_variable changed;
+
+  template <typename Predicate>
+  bool WaitFor(Predicate done,
+               std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return changed.wait_for(lock, timeout, done);
+  }
+  template <typename Change>
+  void Record(Change change) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      change();
+    }
+    changed.notify_all();
+  }
+};
 
 // ASSERT_TRUE(Ok(status)) prints the status when it fails.
 inline ::testing::AssertionResult Ok(const absl::Status& status) {
