@@ -1,0 +1,1 @@
+// PROVISIONAL: filled by its scenario's owner.
