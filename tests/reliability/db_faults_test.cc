@@ -195,7 +195,7 @@ class WriteLoad {
       write.request_id = absl::StrCat(run_, "-w", index, "-", n);
       write.target = targets_[(index + n) % targets_.size()];
       write.order_time = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
-      while (!Send(writer.caller, &write) && !GaveUp()) absl::SleepFor(retry_pause_);
+      while (Retryable(Send(writer.caller, &write)) && !GaveUp()) absl::SleepFor(retry_pause_);
       {
         std::lock_guard<std::mutex> lock(mutex_);
         writes_.push_back(std::move(write));
@@ -209,8 +209,15 @@ class WriteLoad {
     return stopping_ && absl::Now() > give_up_;
   }
 
-  // One attempt; true when acknowledged.
-  bool Send(const Caller& caller, Write* write) {
+  // What a careful client retries: the outage codes, and ABORTED, which the services answer
+  // while the first attempt of a request_id is still running. Anything else ends the write.
+  static bool Retryable(grpc::StatusCode code) {
+    return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+           code == grpc::StatusCode::ABORTED;
+  }
+
+  // One attempt, recorded in the report and, when acknowledged, in `write`.
+  grpc::StatusCode Send(const Caller& caller, Write* write) {
     ++write->attempts;
     int64_t id = 0;
     const bool order = write->kind == WriteKind::kOrder;
@@ -229,11 +236,11 @@ class WriteLoad {
           id = response.complaint().id();
           return s;
         });
-    if (!status.ok()) return false;
+    if (!status.ok()) return status.error_code();
     write->acknowledged_id = id;
     std::lock_guard<std::mutex> lock(mutex_);
     acknowledgements_.emplace_back(write->kind, absl::Now());
-    return true;
+    return grpc::StatusCode::OK;
   }
 
   ScenarioReport* report_;
@@ -260,6 +267,8 @@ class HealthWatch {
   }
 
   int unanswered() const { return unanswered_; }
+  // Readiness answers NOT_SERVING: how soon a service notices a database that hangs.
+  int not_serving() const { return not_serving_; }
   int checks() const { return checks_; }
   absl::Duration slowest() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -282,9 +291,11 @@ class HealthWatch {
 
   void Probe(const ServiceProcess& service, const std::string& check) {
     const absl::Time start = absl::Now();
-    const bool answered = e2e::HealthStatus(service.address(), check) != Health::UNKNOWN;
+    const Health::ServingStatus status = e2e::HealthStatus(service.address(), check);
+    const bool answered = status != Health::UNKNOWN;
     const absl::Duration took = absl::Now() - start;
     ++checks_;
+    if (check.empty() && status == Health::NOT_SERVING) ++not_serving_;
     std::lock_guard<std::mutex> lock(mutex_);
     slowest_ = std::max(slowest_, took);
     if (!answered || took > kHealthDeadline) {
@@ -297,6 +308,7 @@ class HealthWatch {
   std::atomic<bool> stopping_{false};
   std::atomic<int> checks_{0};
   std::atomic<int> unanswered_{0};
+  std::atomic<int> not_serving_{0};
   mutable std::mutex mutex_;
   absl::Duration slowest_;
   std::vector<std::string> unanswered_names_;
@@ -346,8 +358,9 @@ WriteTable TableOf(WriteKind kind) {
     return {"kam_accounts", "orders", "r.external_id", "order", "order.recorded"};
   }
   const size_t prefix = ComplaintDescription("").size();
-  return {"kam_complaints", "complaints", absl::StrCat("SUBSTRING(r.description, ", prefix + 1, ")"),
-          "complaint", "complaint.recorded"};
+  return {"kam_complaints", "complaints",
+          absl::StrCat("SUBSTRING(r.description, ", prefix + 1, ")"), "complaint",
+          "complaint.recorded"};
 }
 
 // Rows of `sql` as "id \t count" pairs.
@@ -361,19 +374,19 @@ std::map<int64_t, int64_t> CountsById(const std::string& sql) {
 
 Effects ReadEffects(WriteKind kind, const std::string& run) {
   const WriteTable t = TableOf(kind);
-  const std::string rows_of_run = absl::StrCat(t.schema, ".", t.table, " r WHERE ",
-                                               t.request_of_row, " LIKE '", run, "-%'");
+  const std::string rows_of_run =
+      absl::StrCat(t.schema, ".", t.table, " r WHERE ", t.request_of_row, " LIKE '", run, "-%'");
   Effects effects;
-  for (const auto& row : Rows(absl::StrCat("SELECT ", t.request_of_row, ", r.id FROM ",
-                                           rows_of_run))) {
+  for (const auto& row :
+       Rows(absl::StrCat("SELECT ", t.request_of_row, ", r.id FROM ", rows_of_run))) {
     effects.rows[row[0]].push_back(ToInt(row[1]));
   }
   // The audit rows and events of the run's rows: `x` joined to them by resource id.
   auto per_row = [&](const std::string& x_table, const std::string& x_match) {
-    return CountsById(absl::StrCat(
-        "SELECT r.id, COUNT(*) FROM ", t.schema, ".", x_table, " x JOIN ", rows_of_run,
-        " AND x.", x_match, " AND x.", x_table == "audit_log" ? "resource_id" : "aggregate_id",
-        " = CAST(r.id AS CHAR) GROUP BY r.id"));
+    return CountsById(absl::StrCat("SELECT r.id, COUNT(*) FROM ", t.schema, ".", x_table,
+                                   " x JOIN ", rows_of_run, " AND x.", x_match, " AND x.",
+                                   x_table == "audit_log" ? "resource_id" : "aggregate_id",
+                                   " = CAST(r.id AS CHAR) GROUP BY r.id"));
   };
   effects.audit_rows = per_row("audit_log", absl::StrCat("action = '", t.created, "'"));
   effects.events = per_row("outbox", absl::StrCat("event_type = '", t.created, "'"));
@@ -402,8 +415,8 @@ struct Findings {
 // row and one outbox event.
 void Examine(const Write& write, const Effects& effects, Findings& findings) {
   const auto found = effects.rows.find(write.request_id);
-  const std::vector<int64_t> ids = found == effects.rows.end() ? std::vector<int64_t>{}
-                                                              : found->second;
+  const std::vector<int64_t> ids =
+      found == effects.rows.end() ? std::vector<int64_t>{} : found->second;
   if (write.acknowledged_id != 0 &&
       std::find(ids.begin(), ids.end(), write.acknowledged_id) == ids.end()) {
     ++findings.lost;
@@ -461,7 +474,12 @@ void GateEffects(ScenarioReport& report, const std::string& run, const std::vect
   if (!findings.examples.empty()) {
     report.Check("database findings", false, absl::StrJoin(findings.examples, "; "));
   }
-  report.Check("writes were acknowledged", acknowledged > 0);
+  // Once the database is back every retry must get through: a write still unacknowledged
+  // after kRetryBudget of retries means a request_id the service never answers again.
+  report.Check("every write acknowledged within the retry budget",
+               acknowledged > 0 && acknowledged == static_cast<int64_t>(writes.size()),
+               absl::StrCat(static_cast<int64_t>(writes.size()) - acknowledged, " of ",
+                            writes.size(), " not"));
   report.Figure("writes", static_cast<double>(writes.size()));
   report.Figure("acknowledged_writes", static_cast<double>(acknowledged));
   report.Figure("unacknowledged_writes", static_cast<double>(writes.size()) - acknowledged);
@@ -619,7 +637,8 @@ TEST_F(DatabaseFaultTest, KilledMidWriteLoadLosesNothingAndRecoversWithoutRestar
   report.Figure("outage_seconds", absl::ToDoubleSeconds(restarted_at - killed_at));
   const std::optional<absl::Duration> recovery = Recovery(load, restarted_at);
   report.Check("readiness SERVING and writes acknowledged within seconds of the restart",
-               recovery.has_value(), absl::StrCat("not within ", absl::FormatDuration(kRecoveryLimit)));
+               recovery.has_value(),
+               absl::StrCat("not within ", absl::FormatDuration(kRecoveryLimit)));
   report.Figure("recovery_seconds", absl::ToDoubleSeconds(recovery.value_or(kRecoveryLimit)));
   absl::SleepFor(ByMode(absl::Seconds(2), absl::Seconds(10)));  // load after the recovery
   load.Stop(absl::Now() + kRetryBudget);
@@ -627,12 +646,13 @@ TEST_F(DatabaseFaultTest, KilledMidWriteLoadLosesNothingAndRecoversWithoutRestar
   const std::vector<Write> writes = load.writes();
   GateEffects(report, run, writes, targets_);
   FigureCalls(report, writes);
-  const std::string others = OtherCodes(
-      report, {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED});
+  const std::string others =
+      OtherCodes(report, {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED});
   report.Check("errors only UNAVAILABLE or DEADLINE_EXCEEDED", others.empty(), others);
-  report.Check("the outage failed calls", report.Count(grpc::StatusCode::UNAVAILABLE) +
-                                                  report.Count(grpc::StatusCode::DEADLINE_EXCEEDED) >
-                                              0);
+  report.Check("the outage failed calls",
+               report.Count(grpc::StatusCode::UNAVAILABLE) +
+                       report.Count(grpc::StatusCode::DEADLINE_EXCEEDED) >
+                   0);
   report.Check("no service restarted", Pids() == pids_before);
   GateCrashes(report);
   report.Finish();
@@ -668,9 +688,11 @@ TEST_F(DatabaseFaultTest, FrozenCallsKeepTheirDeadlinesAndHealthAnswers) {
                  health.unanswered_detail());
     report.Figure("health_checks", static_cast<double>(health.checks()));
     report.Figure("health_slowest_ms", absl::ToDoubleMilliseconds(health.slowest()));
+    report.Figure("readiness_not_serving_answers", static_cast<double>(health.not_serving()));
   }
   report.Check("readiness SERVING and writes acknowledged within seconds of the thaw",
-               recovery.has_value(), absl::StrCat("not within ", absl::FormatDuration(kRecoveryLimit)));
+               recovery.has_value(),
+               absl::StrCat("not within ", absl::FormatDuration(kRecoveryLimit)));
   report.Figure("recovery_seconds", absl::ToDoubleSeconds(recovery.value_or(kRecoveryLimit)));
 
   absl::Duration worst = absl::ZeroDuration();
@@ -681,8 +703,8 @@ TEST_F(DatabaseFaultTest, FrozenCallsKeepTheirDeadlinesAndHealthAnswers) {
                absl::StrCat("worst call took ", absl::FormatDuration(worst)));
   report.Check("the freeze held calls to their deadlines",
                report.Count(grpc::StatusCode::DEADLINE_EXCEEDED) > 0);
-  const std::string others = OtherCodes(
-      report, {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED});
+  const std::string others =
+      OtherCodes(report, {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED});
   report.Check("errors only UNAVAILABLE or DEADLINE_EXCEEDED", others.empty(), others);
   report.Check("no service restarted", Pids() == pids_before);
   GateCrashes(report);
