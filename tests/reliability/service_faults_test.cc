@@ -1,1 +1,347 @@
-// PROVISIONAL: filled by its scenario's owner.
+// Faults 3, 4 and 5 of issue 7: a service killed in the middle of its transactions, a
+// replica drained by SIGTERM while its calls are slow, and event consumers killed in the
+// middle of a batch or running twice. Each scenario then reads the three schemas: every
+// business row with its audit row and outbox event (and the reverse), every acknowledged
+// write present once, and every event applied exactly once in effect (service_fault_support.h).
+#include <signal.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "kam/complaints/v1/complaints.grpc.pb.h"
+#include "tests/e2e/e2e_fixture.h"
+#include "tests/reliability/scenario_report.h"
+#include "tests/reliability/service_fault_support.h"
+#include "tests/reliability/stack_checks.h"
+
+namespace kam::reliability {
+namespace {
+
+namespace v1 = kam::accounts::v1;
+namespace cv1 = kam::complaints::v1;
+using e2e::AccountStub;
+using e2e::Caller;
+using e2e::Eventually;
+using e2e::KamStack;
+using e2e::ServiceProcess;
+using ComplaintStub = cv1::ComplaintService::Stub;
+using Health = grpc::health::v1::HealthCheckResponse;
+
+// How long one logical write keeps retrying (same request_id) across an outage.
+constexpr absl::Duration kWriteBudget = absl::Seconds(40);
+constexpr absl::Duration kCatchUp = absl::Seconds(60);
+constexpr absl::Duration kStart = absl::Seconds(30);
+constexpr char kRecordOrder[] = "/kam.accounts.v1.AccountService/RecordOrder";
+
+bool OutageCode(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+google::protobuf::Timestamp TenMinutesAgo() {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Minutes(10)));
+  return ts;
+}
+
+// One order of one CNY line (revenue `revenue`, cost 70 %), placed ten minutes ago.
+v1::Order OrderOf(int64_t account_id, const std::string& external_id, int64_t revenue) {
+  v1::Order order;
+  order.set_account_id(account_id);
+  order.set_external_id(external_id);
+  *order.mutable_order_time() = TenMinutesAgo();
+  v1::OrderLine* line = order.add_lines();
+  line->set_product_code("COIL-7");
+  line->set_product_category("steel coil");
+  line->set_quantity(3);
+  line->mutable_revenue()->set_currency_code("CNY");
+  line->mutable_revenue()->set_minor_units(revenue);
+  line->mutable_cost()->set_currency_code("CNY");
+  line->mutable_cost()->set_minor_units(revenue * 7 / 10);
+  return order;
+}
+
+// One logical write: retried with the same request id until acknowledged. `call` fills the
+// id of what it created.
+struct Write {
+  std::string request_id;
+  std::string method;
+  std::function<grpc::Status(int64_t* id)> call;
+};
+
+struct Outcome {
+  std::string method;
+  bool acknowledged = false;
+  int64_t id = 0;
+};
+
+// Writers in threads, each making logical writes one after the other (make(n) builds the
+// n-th) and retrying each across an outage until it is acknowledged or kWriteBudget passes.
+// Every attempt is recorded in the report.
+class WriteLoad {
+ public:
+  WriteLoad(ScenarioReport& report, int threads, std::function<Write(int)> make)
+      : report_(report), make_(std::move(make)) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  }
+  ~WriteLoad() { Stop(); }
+
+  // Lets each writer finish (acknowledge) the write it is on, then joins them.
+  void Stop() {
+    stop_ = true;
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+  std::vector<Outcome> outcomes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return outcomes_;
+  }
+  // Attempts that failed with UNAVAILABLE/DEADLINE_EXCEEDED, and with anything else.
+  int64_t outage_errors() const { return outage_errors_; }
+  int64_t other_errors() const { return other_errors_; }
+  // When an attempt last failed with an outage code.
+  absl::Time last_outage_error() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_outage_error_;
+  }
+
+ private:
+  void Run() {
+    while (!stop_) {
+      const Outcome outcome = Complete(make_(next_++));
+      std::lock_guard<std::mutex> lock(mutex_);
+      outcomes_.push_back(outcome);
+    }
+  }
+
+  Outcome Complete(const Write& write) {
+    const absl::Time give_up = absl::Now() + kWriteBudget;
+    Outcome outcome{write.method};
+    while (absl::Now() < give_up) {
+      const grpc::Status status =
+          report_.Timed(write.request_id, write.method, [&] { return write.call(&outcome.id); });
+      if (status.ok()) {
+        outcome.acknowledged = true;
+        return outcome;
+      }
+      if (!OutageCode(status.error_code())) {
+        ++other_errors_;
+        return outcome;
+      }
+      ++outage_errors_;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        last_outage_error_ = absl::Now();
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return outcome;
+  }
+
+  ScenarioReport& report_;
+  const std::function<Write(int)> make_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> next_{0};
+  std::atomic<int64_t> outage_errors_{0};
+  std::atomic<int64_t> other_errors_{0};
+  mutable std::mutex mutex_;
+  std::vector<Outcome> outcomes_;
+  absl::Time last_outage_error_ = absl::InfinitePast();
+  std::vector<std::thread> threads_;
+};
+
+class ServiceFaultTest : public e2e::E2eTest {
+ protected:
+  // Machine callers (the "system" role's rate limit is high enough for a write load).
+  static Caller Erp() { return As("erp-service-faults", {"system"}); }
+  static Caller Director() { return As("director-service-faults", {"director"}); }
+
+  static int64_t NewAccount(const Caller& caller, const std::string& label) {
+    v1::Account account;
+    EXPECT_THAT(Create(caller, Draft(label), &account), e2e::GrpcOk());
+    return account.id();
+  }
+
+  static grpc::Status RecordOrder(const Caller& caller, const std::string& request_id,
+                                  const v1::Order& order, int64_t* id) {
+    v1::RecordOrderRequest request;
+    request.set_request_id(request_id);
+    *request.mutable_order() = order;
+    v1::RecordOrderResponse response;
+    grpc::Status status = caller.Call(&AccountStub::RecordOrder, request, &response);
+    *id = response.order().id();
+    return status;
+  }
+
+  // A medium complaint (hours of SLA on the e2e policy: the sweeper stays quiet).
+  static grpc::Status Intake(const Caller& caller, const std::string& request_id,
+                             int64_t account_id, const std::string& description, int64_t* id) {
+    cv1::CreateComplaintRequest request;
+    request.set_request_id(request_id);
+    cv1::Complaint* draft = request.mutable_complaint();
+    draft->set_account_id(account_id);
+    draft->set_channel(cv1::CHANNEL_PHONE);
+    draft->set_category(cv1::CATEGORY_PRODUCT_QUALITY);
+    draft->set_description(description);
+    draft->set_severity(cv1::SEVERITY_MEDIUM);
+    draft->set_manner(cv1::MANNER_FRIENDLY);
+    cv1::CreateComplaintResponse response;
+    grpc::Status status = caller.Call(&ComplaintStub::CreateComplaint, request, &response);
+    *id = response.complaint().id();
+    return status;
+  }
+
+  // `count` orders of `revenue` each over `accounts` in turn, in one ImportOrders call.
+  static void ImportOrders(ScenarioReport& report, const std::vector<int64_t>& accounts,
+                           const std::string& label, int count, int64_t revenue) {
+    v1::ImportOrdersRequest request;
+    for (int i = 0; i < count; ++i) {
+      const int64_t account = accounts[static_cast<size_t>(i) % accounts.size()];
+      *request.add_orders() = OrderOf(account, absl::StrCat(label, "-", i), revenue);
+    }
+    v1::ImportOrdersResponse response;
+    const grpc::Status status = report.Timed(label, "ImportOrders", [&] {
+      return Erp().Call(&AccountStub::ImportOrders, request, &response);
+    });
+    report.Check("ImportOrders " + label + " accepted every order",
+                 status.ok() && response.accepted() == count,
+                 absl::StrCat(e2e::CodeName(status.error_code()), " accepted ",
+                              response.accepted(), " of ", count));
+  }
+
+  // Waits until `user`'s service has at least `count` transactions waiting on a row lock
+  // after writing rows of their own (so a kill now lands in their middle); returns the rows
+  // they had written, or -1 when they never got there.
+  static int64_t WaitForStuckTransactions(ScenarioReport& report, const std::string& user,
+                                          int count) {
+    const std::string where = absl::StrCat(
+        "FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = "
+        "t.trx_mysql_thread_id WHERE p.USER = '",
+        user, "' AND t.trx_state = 'LOCK WAIT' AND t.trx_rows_modified > 0");
+    const bool stuck = Eventually(
+        [&] { return QueryNumber(report, "SELECT COUNT(*) " + where) >= count; },
+        absl::Seconds(20));
+    report.Check(user + " transactions stuck mid-way before the kill", stuck);
+    if (!stuck) return -1;
+    return QueryNumber(report, "SELECT COALESCE(SUM(t.trx_rows_modified), 0) " + where);
+  }
+
+  // Ids of the acknowledged outcomes of `method`, for "id IN (...)".
+  static std::string AcknowledgedIds(const std::vector<Outcome>& outcomes,
+                                     const std::string& method, int64_t* count, int64_t* total) {
+    std::vector<int64_t> ids;
+    *total = 0;
+    for (const Outcome& outcome : outcomes) {
+      if (outcome.method != method) continue;
+      ++*total;
+      if (outcome.acknowledged) ids.push_back(outcome.id);
+    }
+    *count = static_cast<int64_t>(ids.size());
+    return ids.empty() ? "0" : absl::StrJoin(ids, ",");
+  }
+
+  // For the writes of `method`: lost_acknowledged_writes for rows of `table` whose `key`
+  // column starts with `key_prefix` (each logical write had a key of its own), and
+  // duplicated_effects for keys stored twice.
+  static void GateWrites(ScenarioReport& report, const std::vector<Outcome>& outcomes,
+                         const std::string& method, const std::string& table,
+                         const std::string& key, const std::string& key_prefix) {
+    int64_t acknowledged = 0;
+    int64_t total = 0;
+    const std::string ids = AcknowledgedIds(outcomes, method, &acknowledged, &total);
+    const std::string mine = absl::StrCat(key, " LIKE '", key_prefix, "%'");
+    const int64_t present = QueryNumber(
+        report, absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE ", mine, " AND id IN (",
+                             ids, ")"));
+    report.Gate("lost_acknowledged_writes", acknowledged - present);
+    report.Gate("duplicated_effects",
+                QueryNumber(report, absl::StrCat("SELECT COUNT(*) - COUNT(DISTINCT ", key,
+                                                 ") FROM ", table, " WHERE ", mine)));
+    report.Figure(method + "_acknowledged", static_cast<double>(acknowledged));
+    report.Check(method + ": every write acknowledged in the end", acknowledged == total,
+                 absl::StrCat(acknowledged, " of ", total));
+  }
+
+  // The outage as the writers saw it: only UNAVAILABLE/DEADLINE_EXCEEDED, and the kill did
+  // hit them.
+  static void CheckOutage(ScenarioReport& report, const WriteLoad& load, absl::Time killed) {
+    report.Figure("attempts_failed_in_outage", static_cast<double>(load.outage_errors()));
+    report.Check("errors during the outage only UNAVAILABLE/DEADLINE_EXCEEDED",
+                 load.other_errors() == 0, absl::StrCat(load.other_errors(), " other errors"));
+    report.Check("the kill interrupted writes", load.outage_errors() > 0);
+    report.Figure("writes_failing_for_s",
+                  std::max(0.0, absl::ToDoubleSeconds(load.last_outage_error() - killed)));
+  }
+
+  // Kills `service` while its write transactions wait on `lock_sql` mid-way, frees the rows,
+  // and starts it again.
+  static absl::Time KillMidTransaction(ScenarioReport& report, const std::string& service,
+                                       const std::string& lock_sql, int stuck) {
+    RowLockHolder hold(lock_sql);
+    report.Check("row lock taken", hold.Held(absl::Seconds(10)));
+    const int64_t rows = WaitForStuckTransactions(report, "kam_" + service, stuck);
+    report.Figure("rows_written_by_killed_transactions", static_cast<double>(rows));
+    const absl::Time killed = absl::Now();
+    const absl::Status kill = stack().KillService(service);
+    report.Check("SIGKILL " + service, kill.ok(), kill.ToString());
+    hold.Release();
+    const absl::Time restart = absl::Now();
+    const absl::Status restarted = stack().RestartService(service);
+    report.Check(service + " restarted", restarted.ok(), restarted.ToString());
+    report.Figure("restart_to_serving_s", absl::ToDoubleSeconds(absl::Now() - restart));
+    return killed;
+  }
+
+  // Waits until `process` reports SERVING on readiness.
+  static bool Serving(const ServiceProcess& process) {
+    return Eventually([&] { return e2e::HealthStatus(process.address(), "") == Health::SERVING; },
+                      kStart);
+  }
+};
+
+TEST_F(ServiceFaultTest, AccountsKilledMidWriteKeepsRowsAuditAndEventsTogether) {
+  ScenarioReport report("service_faults.accounts_killed_mid_write");
+  const Caller erp = Erp();
+  std::vector<int64_t> customers;
+  for (int i = 0; i < 4; ++i) customers.push_back(NewAccount(erp, absl::StrCat("customer-", i)));
+  // Even writes create accounts, odd ones record orders on the customers.
+  WriteLoad load(report, 4, [&](int n) {
+    const std::string request_id = NewRequestId();
+    if (n % 2 == 0) {
+      const v1::Account draft = Draft(absl::StrCat("w", n));
+      return Write{request_id, "CreateAccount", [=](int64_t* id) {
+                     v1::Account created;
+                     grpc::Status status = CreateWithRequestId(erp, draft, request_id, &created);
+                     *id = created.id();
+                     return status;
+                   }};
+    }
+    const v1::Order order = OrderOf(customers[static_cast<size_t>(n / 2) % customers.size()],
+                                    absl::StrCat("akill-o", n), 100'00 + n);
+    return Write{request_id, "RecordOrder",
+                 [=](int64_t* id) { return RecordOrder(erp, request_id, order, id); }};
+  });
+  absl::SleepFor(absl::Seconds(1));
+  const absl::Time killed = KillMidTransaction(
+      report, "accounts", "SELECT events FROM kam_accounts.outbox_lock WHERE id = 1 FOR UPDATE", 2);
+  absl::SleepFor(ByMode(absl::Seconds(1.5), absl::Seconds(20)));
+  load.Stop();
+  CheckOutage(report, load, killed);
+
+  GateWrites(report, load.outcomes(), "CreateAccount", "kam_accounts.accounts", "name",
+             Prefix() + "-w");
+  GateWrites(report, load.outcomes(), "RecordOrder", "kam_accounts.orders", "external_id",
+             "akill-o");
+  GateAccountsTrails(report);
+  if (WaitForConsumers(report, "accounts_killed", kCatchUp)) GateConsumers(report);
+  GateCrashes(report);
+  EXPECT_TRUE(report.Finish());
+}
+
+}  // namespace
+}  // namespace kam::reliability
