@@ -343,5 +343,160 @@ TEST_F(ServiceFaultTest, AccountsKilledMidWriteKeepsRowsAuditAndEventsTogether) 
   EXPECT_TRUE(report.Finish());
 }
 
+TEST_F(ServiceFaultTest, ComplaintsKilledMidWriteKeepsRowsAuditAndEventsTogether) {
+  ScenarioReport report("service_faults.complaints_killed_mid_write");
+  const Caller erp = Erp();
+  std::vector<int64_t> customers;
+  for (int i = 0; i < 4; ++i) customers.push_back(NewAccount(erp, absl::StrCat("customer-", i)));
+  report.Check("complaints' replica has the customers",
+               WaitForConsumers(report, "replica_before", kCatchUp));
+  WriteLoad load(report, 4, [&](int n) {
+    const std::string request_id = NewRequestId();
+    const int64_t account = customers[static_cast<size_t>(n) % customers.size()];
+    const std::string description = absl::StrCat(Prefix(), "-c", n);
+    return Write{request_id, "CreateComplaint", [=](int64_t* id) {
+                   return Intake(erp, request_id, account, description, id);
+                 }};
+  });
+  absl::SleepFor(absl::Seconds(1));
+  const absl::Time killed = KillMidTransaction(
+      report, "complaints",
+      "SELECT events FROM kam_complaints.outbox_lock WHERE id = 1 FOR UPDATE", 2);
+  absl::SleepFor(ByMode(absl::Seconds(1.5), absl::Seconds(20)));
+  load.Stop();
+  CheckOutage(report, load, killed);
+
+  GateWrites(report, load.outcomes(), "CreateComplaint", "kam_complaints.complaints",
+             "description", Prefix() + "-c");
+  GateComplaintsTrails(report);
+  if (WaitForConsumers(report, "complaints_killed", kCatchUp)) GateConsumers(report);
+  GateCrashes(report);
+  EXPECT_TRUE(report.Finish());
+}
+
+// A second accounts replica behind a second gateway (KAM_ACCOUNTS_ADDR lists both) gets
+// SIGTERM while writes through it wait on a row lock: they complete OK, new calls go to the
+// other replica or are refused UNAVAILABLE, and the process exits 0 within its drain grace.
+TEST_F(ServiceFaultTest, SigtermDrainsSlowCallsAndNewCallsGoElsewhere) {
+  ScenarioReport report("service_faults.sigterm_drain");
+  const Caller erp = Erp();
+  const int64_t customer = NewAccount(erp, "customer");
+  absl::StatusOr<ServiceProcess> replica = stack().SpawnExtra("accounts", {});
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  ASSERT_TRUE(Serving(*replica)) << test_support::TailFile(replica->log_path);
+  absl::StatusOr<ServiceProcess> gateway = stack().SpawnExtra(
+      "gateway", {{"KAM_ACCOUNTS_ADDR", absl::StrCat("ipv4:", stack().service("accounts").address(),
+                                                     ",", replica->address())}});
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  ASSERT_TRUE(Serving(*gateway)) << test_support::TailFile(gateway->log_path);
+  const Caller via_gateway(gateway->address(),
+                           {{"authorization", "Bearer " + Token("erp-drain", {"system"})}});
+  const Caller direct(replica->address(),
+                      IdentityMetadata(SignIdentity({"erp-drain", {"system"}, ""}, kRecordOrder,
+                                                    stack().identity_key(),
+                                                    absl::Now() + absl::Minutes(1))));
+
+  std::mutex mutex;
+  std::vector<Outcome> in_flight, after;
+  std::vector<std::thread> calls;
+  int next_order = 0;
+  auto order_call = [&](const Caller& caller, std::vector<Outcome>* into) {
+    const std::string request_id = NewRequestId();
+    const v1::Order order = OrderOf(customer, absl::StrCat("drain-o", next_order++), 500'00);
+    calls.emplace_back([&, caller, into, request_id, order] {
+      Outcome outcome{"RecordOrder"};
+      const grpc::Status status = report.Timed(request_id, "RecordOrder", [&] {
+        return RecordOrder(caller, request_id, order, &outcome.id);
+      });
+      outcome.acknowledged = status.ok();
+      std::lock_guard<std::mutex> lock(mutex);
+      into->push_back(outcome);
+      if (into == &after) {
+        report.Check("a call after SIGTERM is OK or UNAVAILABLE",
+                     status.ok() || status.error_code() == grpc::StatusCode::UNAVAILABLE,
+                     e2e::CodeName(status.error_code()));
+      }
+    });
+  };
+
+  RowLockHolder hold("SELECT events FROM kam_accounts.outbox_lock WHERE id = 1 FOR UPDATE");
+  ASSERT_TRUE(hold.Held(absl::Seconds(10)));
+  // Few enough that neither replica's pool (8 connections) fills up with waiting writes.
+  for (int i = 0; i < 4; ++i) order_call(direct, &in_flight);
+  for (int i = 0; i < 2; ++i) order_call(via_gateway, &in_flight);
+  report.Check("slow calls wait in the database",
+               WaitForStuckTransactions(report, "kam_accounts", 6) > 0);
+
+  const absl::Time sigterm = absl::Now();
+  ASSERT_TRUE(replica->process->Signal(SIGTERM).ok());
+  std::optional<int> exit_code;
+  absl::Time exited = absl::InfiniteFuture();
+  std::thread exit_watch([&] {
+    exit_code = replica->process->WaitExit(KamStack::kDrainGrace + absl::Seconds(3));
+    exited = absl::Now();
+  });
+  // The rows are freed 1.5 s after SIGTERM, well within the drain grace and the deadlines.
+  std::thread release([&] {
+    absl::SleepFor(sigterm + absl::Seconds(1.5) - absl::Now());
+    hold.Release();
+  });
+  absl::SleepFor(absl::Milliseconds(300));
+  for (int i = 0; i < 2; ++i) order_call(via_gateway, &after);
+  grpc::Status refused = report.Timed("drain-direct-after", "GetAccount", [&] {
+    v1::GetAccountRequest request;
+    request.set_account_id(customer);
+    return Caller(replica->address(), {}).Call(&AccountStub::GetAccount, request);
+  });
+  report.Check("a new direct call to the draining replica is refused UNAVAILABLE",
+               refused.error_code() == grpc::StatusCode::UNAVAILABLE,
+               e2e::CodeName(refused.error_code()));
+  constexpr int kReads = 6;
+  int reads_ok = 0;
+  for (int i = 0; i < kReads; ++i) {
+    v1::GetAccountRequest request;
+    request.set_account_id(customer);
+    const grpc::Status read = report.Timed(absl::StrCat("drain-read-", i), "GetAccount", [&] {
+      return via_gateway.Call(&AccountStub::GetAccount, request);
+    });
+    if (read.ok()) ++reads_ok;
+  }
+  report.Check("reads during the drain answered by the other replica", reads_ok == kReads,
+               absl::StrCat(reads_ok, " of ", kReads));
+  release.join();
+  for (std::thread& call : calls) call.join();
+
+  exit_watch.join();
+  const double exit_s = absl::ToDoubleSeconds(exited - sigterm);
+  report.Figure("exit_after_sigterm_s", exit_s);
+  report.Check("the drained replica exits 0", exit_code == 0,
+               exit_code ? absl::StrCat("exit ", *exit_code) : "still running");
+  report.Check("the drained replica exits within its grace",
+               exit_s <= absl::ToDoubleSeconds(KamStack::kDrainGrace) + 1, absl::StrCat(exit_s));
+  int64_t in_flight_ok = 0;
+  for (const Outcome& outcome : in_flight) in_flight_ok += outcome.acknowledged ? 1 : 0;
+  report.Figure("in_flight_calls", static_cast<double>(in_flight.size()));
+  report.Check("calls in flight at SIGTERM complete OK",
+               in_flight_ok == static_cast<int64_t>(in_flight.size()),
+               absl::StrCat(in_flight_ok, " of ", in_flight.size()));
+  std::vector<Outcome> all = in_flight;
+  all.insert(all.end(), after.begin(), after.end());
+  int64_t acknowledged = 0, total = 0;
+  const std::string ids = AcknowledgedIds(all, "RecordOrder", &acknowledged, &total);
+  report.Gate("lost_acknowledged_writes",
+              acknowledged - QueryNumber(report, absl::StrCat("SELECT COUNT(*) FROM "
+                                                              "kam_accounts.orders WHERE id IN (",
+                                                              ids, ")")));
+  report.Gate("duplicated_effects",
+              QueryNumber(report,
+                          "SELECT COUNT(*) - COUNT(DISTINCT external_id) FROM kam_accounts.orders "
+                          "WHERE external_id LIKE 'drain-o%'"));
+  GateAccountsTrails(report);
+  const absl::Status gateway_stopped = gateway->process->Terminate(KamStack::kDrainGrace + absl::Seconds(3));
+  report.Check("the second gateway exits 0 on SIGTERM", gateway_stopped.ok(),
+               gateway_stopped.ToString());
+  GateCrashes(report);
+  EXPECT_TRUE(report.Finish());
+}
+
 }  // namespace
 }  // namespace kam::reliability
