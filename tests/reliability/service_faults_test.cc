@@ -196,22 +196,29 @@ class ServiceFaultTest : public e2e::E2eTest {
     return status;
   }
 
-  // `count` orders of `revenue` each over `accounts` in turn, in one ImportOrders call.
+  // `count` orders of `revenue` each over `accounts` in turn, in ImportOrders calls of 100
+  // (a call of hundreds can outlast kRpcDeadline on a busy machine).
   static void ImportOrders(ScenarioReport& report, const std::vector<int64_t>& accounts,
                            const std::string& label, int count, int64_t revenue) {
-    v1::ImportOrdersRequest request;
-    for (int i = 0; i < count; ++i) {
-      const int64_t account = accounts[static_cast<size_t>(i) % accounts.size()];
-      *request.add_orders() = OrderOf(account, absl::StrCat(label, "-", i), revenue);
+    constexpr int kPerCall = 100;
+    int accepted = 0;
+    for (int first = 0; first < count; first += kPerCall) {
+      v1::ImportOrdersRequest request;
+      for (int i = first; i < std::min(count, first + kPerCall); ++i) {
+        const int64_t account = accounts[static_cast<size_t>(i) % accounts.size()];
+        *request.add_orders() = OrderOf(account, absl::StrCat(label, "-", i), revenue);
+      }
+      v1::ImportOrdersResponse response;
+      const grpc::Status status = report.Timed(absl::StrCat(label, "-", first), "ImportOrders",
+                                               [&] {
+                                                 return Erp().Call(&AccountStub::ImportOrders,
+                                                                   request, &response);
+                                               });
+      report.Check("ImportOrders " + label, status.ok(), e2e::CodeName(status.error_code()));
+      accepted += response.accepted();
     }
-    v1::ImportOrdersResponse response;
-    const grpc::Status status = report.Timed(label, "ImportOrders", [&] {
-      return Erp().Call(&AccountStub::ImportOrders, request, &response);
-    });
-    report.Check("ImportOrders " + label + " accepted every order",
-                 status.ok() && response.accepted() == count,
-                 absl::StrCat(e2e::CodeName(status.error_code()), " accepted ",
-                              response.accepted(), " of ", count));
+    report.Check("ImportOrders " + label + " accepted every order", accepted == count,
+                 absl::StrCat(accepted, " of ", count));
   }
 
   // Waits until `user`'s service has at least `count` transactions waiting on a row lock
@@ -295,6 +302,84 @@ class ServiceFaultTest : public e2e::E2eTest {
     report.Check(service + " restarted", restarted.ok(), restarted.ToString());
     report.Figure("restart_to_serving_s", absl::ToDoubleSeconds(absl::Now() - restart));
     return killed;
+  }
+
+  // `count` accounts owned by `manager`, known to complaints' replica when this returns.
+  static std::vector<int64_t> ManagerAccounts(ScenarioReport& report, const std::string& manager,
+                                              int count) {
+    const Caller caller = As(manager, {"account_manager"});
+    std::vector<int64_t> ids;
+    for (int i = 0; i < count; ++i) ids.push_back(NewAccount(caller, absl::StrCat("m", i)));
+    WaitForConsumers(report, "setup", kCatchUp);
+    return ids;
+  }
+
+  // One open complaint on each of `accounts`.
+  static std::vector<int64_t> OpenComplaints(ScenarioReport& report,
+                                             const std::vector<int64_t>& accounts) {
+    std::vector<int64_t> ids;
+    for (int64_t account : accounts) {
+      const std::string request_id = NewRequestId();
+      int64_t id = 0;
+      const grpc::Status status = report.Timed(request_id, "CreateComplaint", [&] {
+        return Intake(Erp(), request_id, account, absl::StrCat(Prefix(), "-open"), &id);
+      });
+      report.Check("complaint taken", status.ok(), e2e::CodeName(status.error_code()));
+      ids.push_back(id);
+    }
+    return ids;
+  }
+
+  // The burst of account events a replica applies: tier A for `to_tier_a` (their open
+  // complaints' clocks are retargeted), then every one of `accounts` moved from `from` to
+  // `to` in one transaction (their complaints follow the owner).
+  static void AccountEventBurst(ScenarioReport& report, const std::vector<int64_t>& to_tier_a,
+                                const std::vector<int64_t>& accounts, const std::string& from,
+                                const std::string& to) {
+    for (int64_t account : to_tier_a) {
+      v1::SetTierRequest request;
+      request.set_request_id(NewRequestId());
+      request.set_account_id(account);
+      request.set_tier(v1::TIER_A);
+      request.set_reason("service fault burst");
+      const grpc::Status status = report.Timed(request.request_id(), "SetTier", [&] {
+        return Director().Call(&AccountStub::SetTier, request);
+      });
+      report.Check("SetTier", status.ok(), e2e::CodeName(status.error_code()));
+    }
+    v1::TransferAccountsRequest transfer;
+    transfer.set_request_id(NewRequestId());
+    transfer.set_from_owner_id(from);
+    transfer.set_to_owner_id(to);
+    for (int64_t account : accounts) transfer.add_account_ids(account);
+    transfer.set_reason("service fault burst");
+    v1::TransferAccountsResponse moved;
+    const grpc::Status status = report.Timed(transfer.request_id(), "TransferAccounts", [&] {
+      return Director().Call(&AccountStub::TransferAccounts, transfer, &moved);
+    });
+    report.Check("TransferAccounts moved every account",
+                 status.ok() && moved.accounts_moved() == static_cast<int>(accounts.size()),
+                 absl::StrCat(e2e::CodeName(status.error_code()), " ", moved.accounts_moved()));
+  }
+
+  // Each of `complaints` had its clocks retargeted exactly once (one tier change each):
+  // none is a lost event, two a duplicated effect.
+  static void GateRetargets(ScenarioReport& report, const std::vector<int64_t>& complaints) {
+    for (int64_t complaint : complaints) {
+      const int64_t retargets = QueryNumber(
+          report, absl::StrCat("SELECT COUNT(*) FROM kam_complaints.complaint_transitions WHERE "
+                               "action = 'sla_retargeted' AND complaint_id = ",
+                               complaint));
+      report.Gate("lost_events", retargets == 0 ? 1 : 0);
+      report.Gate("duplicated_effects", std::max<int64_t>(0, retargets - 1));
+    }
+  }
+
+  // Whether `process`'s feed of `stream` is connected (kam_event_consumer_connected).
+  static bool FeedConnected(const ServiceProcess& process, const std::string& stream) {
+    absl::StatusOr<std::string> metrics = test_support::HttpGet(process.metrics_port, "/metrics");
+    if (!metrics.ok()) return false;
+    return e2e::MetricValue(*metrics, "kam_event_consumer_connected", {{"stream", stream}}) == 1;
   }
 
   // Waits until `process` reports SERVING on readiness.
@@ -494,6 +579,100 @@ TEST_F(ServiceFaultTest, SigtermDrainsSlowCallsAndNewCallsGoElsewhere) {
   const absl::Status gateway_stopped = gateway->process->Terminate(KamStack::kDrainGrace + absl::Seconds(3));
   report.Check("the second gateway exits 0 on SIGTERM", gateway_stopped.ok(),
                gateway_stopped.ToString());
+  GateCrashes(report);
+  EXPECT_TRUE(report.Finish());
+}
+
+// analytics killed while a projection transaction, having written part of a message's
+// rollups, waits on a row lock; restarted, it applies every event exactly once.
+TEST_F(ServiceFaultTest, ProjectionKilledMidBatchAppliesEveryEventOnce) {
+  ScenarioReport report("service_faults.projection_killed_mid_batch");
+  std::vector<int64_t> customers;
+  for (int i = 0; i < 20; ++i) customers.push_back(NewAccount(Erp(), absl::StrCat("c", i)));
+  ImportOrders(report, customers, "pkill-seed", 20, 1'000'00);
+  ASSERT_TRUE(WaitForConsumers(report, "seed", kCatchUp));
+  {
+    // A customer in the middle of the burst: the projection writes others' rows, then waits.
+    RowLockHolder hold(absl::StrCat("SELECT revenue_minor FROM kam_analytics.account_month ",
+                                    "WHERE account_id = ", customers[10], " FOR UPDATE"));
+    report.Check("row lock taken", hold.Held(absl::Seconds(10)));
+    ImportOrders(report, customers, "pkill-burst", ByMode(400, 1000), 123'45);
+    const int64_t rows = WaitForStuckTransactions(report, "kam_analytics", 1);
+    report.Figure("rows_written_by_killed_transaction", static_cast<double>(rows));
+    const absl::Status kill = stack().KillService("analytics");
+    report.Check("SIGKILL analytics", kill.ok(), kill.ToString());
+  }
+  const absl::Status restarted = stack().RestartService("analytics");
+  report.Check("analytics restarted", restarted.ok(), restarted.ToString());
+  if (WaitForConsumers(report, "after_kill", kCatchUp)) GateConsumers(report);
+  GateAccountsTrails(report);
+  GateCrashes(report);
+  EXPECT_TRUE(report.Finish());
+}
+
+// complaints killed while its replica's transaction, having moved part of a transfer (and
+// maybe retargeted clocks), waits on a row lock; restarted, the replica, the complaints'
+// owners and the retargeted clocks show every account event applied exactly once.
+TEST_F(ServiceFaultTest, ReplicaKilledMidBatchAppliesEveryEventOnce) {
+  ScenarioReport report("service_faults.replica_killed_mid_batch");
+  const std::vector<int64_t> accounts = ManagerAccounts(report, "mgr-from-replica-kill", 30);
+  const std::vector<int64_t> with_complaints(accounts.begin(), accounts.begin() + 3);
+  const std::vector<int64_t> complaints = OpenComplaints(report, with_complaints);
+  ASSERT_TRUE(WaitForConsumers(report, "seed", kCatchUp));
+  {
+    RowLockHolder hold(absl::StrCat("SELECT tier FROM kam_complaints.account_replica ",
+                                    "WHERE account_id = ", accounts[15], " FOR UPDATE"));
+    report.Check("row lock taken", hold.Held(absl::Seconds(10)));
+    AccountEventBurst(report, with_complaints, accounts, "mgr-from-replica-kill",
+                      "mgr-to-replica-kill");
+    const int64_t rows = WaitForStuckTransactions(report, "kam_complaints", 1);
+    report.Figure("rows_written_by_killed_transaction", static_cast<double>(rows));
+    const absl::Status kill = stack().KillService("complaints");
+    report.Check("SIGKILL complaints", kill.ok(), kill.ToString());
+  }
+  const absl::Status restarted = stack().RestartService("complaints");
+  report.Check("complaints restarted", restarted.ok(), restarted.ToString());
+  if (WaitForConsumers(report, "after_kill", kCatchUp)) GateConsumers(report);
+  GateRetargets(report, complaints);
+  GateComplaintsTrails(report);
+  GateAccountsTrails(report);
+  GateCrashes(report);
+  EXPECT_TRUE(report.Finish());
+}
+
+// A second analytics and a second complaints process on the same schemas: both projections
+// and both replicas follow the same streams through a burst, and every event still takes
+// effect exactly once.
+TEST_F(ServiceFaultTest, TwoConsumersOfEachKindApplyEveryEventOnce) {
+  ScenarioReport report("service_faults.two_consumers_each");
+  absl::StatusOr<ServiceProcess> analytics = stack().SpawnExtra("analytics", {});
+  ASSERT_TRUE(analytics.ok()) << analytics.status();
+  absl::StatusOr<ServiceProcess> complaints = stack().SpawnExtra("complaints", {});
+  ASSERT_TRUE(complaints.ok()) << complaints.status();
+  ASSERT_TRUE(Serving(*analytics)) << test_support::TailFile(analytics->log_path);
+  ASSERT_TRUE(Serving(*complaints)) << test_support::TailFile(complaints->log_path);
+
+  const std::vector<int64_t> accounts = ManagerAccounts(report, "mgr-from-two", 20);
+  const std::vector<int64_t> with_complaints(accounts.begin(), accounts.begin() + 3);
+  const std::vector<int64_t> complaint_ids = OpenComplaints(report, with_complaints);
+  ASSERT_TRUE(WaitForConsumers(report, "seed", kCatchUp));
+  report.Check("the second projection follows accounts",
+               Eventually([&] { return FeedConnected(*analytics, "accounts"); }, kStart));
+  report.Check("the second replica follows accounts",
+               Eventually([&] { return FeedConnected(*complaints, "accounts"); }, kStart));
+  AccountEventBurst(report, with_complaints, accounts, "mgr-from-two", "mgr-to-two");
+  ImportOrders(report, accounts, "two-burst", ByMode(300, 1000), 77'00);
+
+  if (WaitForConsumers(report, "two_each", kCatchUp)) GateConsumers(report);
+  GateRetargets(report, complaint_ids);
+  GateComplaintsTrails(report);
+  GateAccountsTrails(report);
+  for (ServiceProcess* extra : {&*analytics, &*complaints}) {
+    const absl::Status stopped =
+        extra->process->Terminate(KamStack::kDrainGrace + absl::Seconds(3));
+    report.Check("the second " + extra->name + " exits 0 on SIGTERM", stopped.ok(),
+                 stopped.ToString());
+  }
   GateCrashes(report);
   EXPECT_TRUE(report.Finish());
 }
