@@ -5,14 +5,17 @@
 // write present once, and every event applied exactly once in effect (service_fault_support.h).
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
+#include "services/common/identity.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/reliability/scenario_report.h"
 #include "tests/reliability/service_fault_support.h"
@@ -196,29 +199,39 @@ class ServiceFaultTest : public e2e::E2eTest {
     return status;
   }
 
-  // `count` orders of `revenue` each over `accounts` in turn, in ImportOrders calls of 100
-  // (a call of hundreds can outlast kRpcDeadline on a busy machine).
+  // `count` orders of `revenue` each over `accounts` in turn, in ImportOrders calls of 50
+  // retried as an ERP would on UNAVAILABLE/DEADLINE_EXCEEDED (orders are idempotent by
+  // external id: a retry reports the ones already recorded as duplicates).
   static void ImportOrders(ScenarioReport& report, const std::vector<int64_t>& accounts,
                            const std::string& label, int count, int64_t revenue) {
-    constexpr int kPerCall = 100;
-    int accepted = 0;
+    constexpr int kPerCall = 50;
+    int recorded = 0;
     for (int first = 0; first < count; first += kPerCall) {
       v1::ImportOrdersRequest request;
       for (int i = first; i < std::min(count, first + kPerCall); ++i) {
         const int64_t account = accounts[static_cast<size_t>(i) % accounts.size()];
         *request.add_orders() = OrderOf(account, absl::StrCat(label, "-", i), revenue);
       }
-      v1::ImportOrdersResponse response;
-      const grpc::Status status = report.Timed(absl::StrCat(label, "-", first), "ImportOrders",
-                                               [&] {
-                                                 return Erp().Call(&AccountStub::ImportOrders,
-                                                                   request, &response);
-                                               });
-      report.Check("ImportOrders " + label, status.ok(), e2e::CodeName(status.error_code()));
-      accepted += response.accepted();
+      recorded += ImportBatch(report, absl::StrCat(label, "-", first), request);
     }
-    report.Check("ImportOrders " + label + " accepted every order", accepted == count,
-                 absl::StrCat(accepted, " of ", count));
+    report.Check("ImportOrders " + label + " recorded every order", recorded == count,
+                 absl::StrCat(recorded, " of ", count));
+  }
+
+  // Orders of `request` recorded (now or by an earlier attempt), after up to three attempts.
+  static int ImportBatch(ScenarioReport& report, const std::string& label,
+                         const v1::ImportOrdersRequest& request) {
+    grpc::Status status;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      v1::ImportOrdersResponse response;
+      status = report.Timed(label, "ImportOrders", [&] {
+        return Erp().Call(&AccountStub::ImportOrders, request, &response);
+      });
+      if (status.ok()) return response.accepted() + response.duplicates();
+      if (!OutageCode(status.error_code())) break;
+    }
+    report.Check("ImportOrders " + label, false, e2e::CodeName(status.error_code()));
+    return 0;
   }
 
   // Waits until `user`'s service has at least `count` transactions waiting on a row lock
@@ -459,13 +472,144 @@ TEST_F(ServiceFaultTest, ComplaintsKilledMidWriteKeepsRowsAuditAndEventsTogether
   EXPECT_TRUE(report.Finish());
 }
 
+// RecordOrder calls of one customer, each in a thread of its own, recorded in the report.
+class OrderCalls {
+ public:
+  OrderCalls(ScenarioReport& report, int64_t customer) : report_(report), customer_(customer) {}
+  ~OrderCalls() { Join(); }
+
+  // Starts one call through `caller`.
+  void Start(const Caller& caller) {
+    const std::string request_id = NewUuid();
+    const v1::Order order = OrderOf(customer_, "drain-o" + request_id, 500'00);
+    threads_.emplace_back([this, caller, request_id, order] {
+      Outcome outcome{"RecordOrder"};
+      const grpc::Status status = report_.Timed(request_id, "RecordOrder", [&] {
+        v1::RecordOrderRequest request;
+        request.set_request_id(request_id);
+        *request.mutable_order() = order;
+        v1::RecordOrderResponse response;
+        grpc::Status done = caller.Call(&AccountStub::RecordOrder, request, &response);
+        outcome.id = response.order().id();
+        return done;
+      });
+      outcome.acknowledged = status.ok();
+      std::lock_guard<std::mutex> lock(mutex_);
+      outcomes_.push_back(outcome);
+      codes_.push_back(status.error_code());
+    });
+  }
+  void Join() {
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+  // After Join().
+  const std::vector<Outcome>& outcomes() const { return outcomes_; }
+  const std::vector<grpc::StatusCode>& codes() const { return codes_; }
+
+ private:
+  ScenarioReport& report_;
+  const int64_t customer_;
+  std::mutex mutex_;
+  std::vector<Outcome> outcomes_;
+  std::vector<grpc::StatusCode> codes_;
+  std::vector<std::thread> threads_;
+};
+
+// When a process given SIGTERM exits, watched from a thread of its own.
+class ExitWatch {
+ public:
+  explicit ExitWatch(test_support::ChildProcess& process)
+      : start_(absl::Now()), thread_([this, &process] {
+          code_ = process.WaitExit(KamStack::kDrainGrace + absl::Seconds(3));
+          exited_ = absl::Now();
+        }) {}
+  ~ExitWatch() { Join(); }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  // After Join(): the exit code (nullopt: still running) and seconds from start to exit.
+  std::optional<int> code() const { return code_; }
+  double seconds() const { return absl::ToDoubleSeconds(exited_ - start_); }
+
+ private:
+  const absl::Time start_;
+  std::optional<int> code_;
+  absl::Time exited_ = absl::InfiniteFuture();
+  std::thread thread_;
+};
+
+class ServiceFaultDrainTest : public ServiceFaultTest {
+ protected:
+  // Reads of `customer` through `caller` during the drain: the gateway's read retry must
+  // find the replica that stays.
+  static void CheckReadsAnswered(ScenarioReport& report, const Caller& caller,
+                                 int64_t customer) {
+    constexpr int kReads = 6;
+    int reads_ok = 0;
+    for (int i = 0; i < kReads; ++i) {
+      v1::GetAccountRequest request;
+      request.set_account_id(customer);
+      const grpc::Status read = report.Timed(absl::StrCat("drain-read-", i), "GetAccount", [&] {
+        return caller.Call(&AccountStub::GetAccount, request);
+      });
+      if (read.ok()) ++reads_ok;
+    }
+    report.Check("reads during the drain answered by the other replica", reads_ok == kReads,
+                 absl::StrCat(reads_ok, " of ", kReads));
+  }
+
+  // A call opened on the draining replica's own port after SIGTERM is refused UNAVAILABLE.
+  static void CheckRefused(ScenarioReport& report, const ServiceProcess& replica,
+                           int64_t customer) {
+    const grpc::Status refused = report.Timed("drain-direct-after", "GetAccount", [&] {
+      v1::GetAccountRequest request;
+      request.set_account_id(customer);
+      return Caller(replica.address(), {}).Call(&AccountStub::GetAccount, request);
+    });
+    report.Check("a new direct call to the draining replica is refused UNAVAILABLE",
+                 refused.error_code() == grpc::StatusCode::UNAVAILABLE,
+                 e2e::CodeName(refused.error_code()));
+  }
+
+  static void CheckDrained(ScenarioReport& report, const ExitWatch& exit,
+                           const OrderCalls& in_flight, const OrderCalls& after) {
+    report.Figure("exit_after_sigterm_s", exit.seconds());
+    report.Check("the drained replica exits 0", exit.code() == 0,
+                 exit.code() ? absl::StrCat("exit ", *exit.code()) : "still running");
+    report.Check("the drained replica exits within its grace",
+                 exit.seconds() <= absl::ToDoubleSeconds(KamStack::kDrainGrace) + 1,
+                 absl::StrCat(exit.seconds()));
+    int64_t ok = 0;
+    for (const Outcome& outcome : in_flight.outcomes()) ok += outcome.acknowledged ? 1 : 0;
+    report.Figure("in_flight_calls", static_cast<double>(in_flight.outcomes().size()));
+    report.Check("calls in flight at SIGTERM complete OK",
+                 ok == static_cast<int64_t>(in_flight.outcomes().size()),
+                 absl::StrCat(ok, " of ", in_flight.outcomes().size()));
+    for (grpc::StatusCode code : after.codes()) {
+      report.Check("a write after SIGTERM is OK or UNAVAILABLE",
+                   code == grpc::StatusCode::OK || code == grpc::StatusCode::UNAVAILABLE,
+                   e2e::CodeName(code));
+    }
+  }
+
+  // Every acknowledged order present once; rows, audit and events together.
+  static void GateOrders(ScenarioReport& report, const OrderCalls& in_flight,
+                         const OrderCalls& after) {
+    std::vector<Outcome> all = in_flight.outcomes();
+    all.insert(all.end(), after.outcomes().begin(), after.outcomes().end());
+    GateWrites(report, all, "RecordOrder", "kam_accounts.orders", "external_id", "drain-o");
+    GateAccountsTrails(report);
+  }
+};
+
 // A second accounts replica behind a second gateway (KAM_ACCOUNTS_ADDR lists both) gets
 // SIGTERM while writes through it wait on a row lock: they complete OK, new calls go to the
 // other replica or are refused UNAVAILABLE, and the process exits 0 within its drain grace.
-TEST_F(ServiceFaultTest, SigtermDrainsSlowCallsAndNewCallsGoElsewhere) {
+TEST_F(ServiceFaultDrainTest, SigtermDrainsSlowCallsAndNewCallsGoElsewhere) {
   ScenarioReport report("service_faults.sigterm_drain");
-  const Caller erp = Erp();
-  const int64_t customer = NewAccount(erp, "customer");
+  const int64_t customer = NewAccount(Erp(), "customer");
   absl::StatusOr<ServiceProcess> replica = stack().SpawnExtra("accounts", {});
   ASSERT_TRUE(replica.ok()) << replica.status();
   ASSERT_TRUE(Serving(*replica)) << test_support::TailFile(replica->log_path);
@@ -481,102 +625,35 @@ TEST_F(ServiceFaultTest, SigtermDrainsSlowCallsAndNewCallsGoElsewhere) {
                                                     stack().identity_key(),
                                                     absl::Now() + absl::Minutes(1))));
 
-  std::mutex mutex;
-  std::vector<Outcome> in_flight, after;
-  std::vector<std::thread> calls;
-  int next_order = 0;
-  auto order_call = [&](const Caller& caller, std::vector<Outcome>* into) {
-    const std::string request_id = NewRequestId();
-    const v1::Order order = OrderOf(customer, absl::StrCat("drain-o", next_order++), 500'00);
-    calls.emplace_back([&, caller, into, request_id, order] {
-      Outcome outcome{"RecordOrder"};
-      const grpc::Status status = report.Timed(request_id, "RecordOrder", [&] {
-        return RecordOrder(caller, request_id, order, &outcome.id);
-      });
-      outcome.acknowledged = status.ok();
-      std::lock_guard<std::mutex> lock(mutex);
-      into->push_back(outcome);
-      if (into == &after) {
-        report.Check("a call after SIGTERM is OK or UNAVAILABLE",
-                     status.ok() || status.error_code() == grpc::StatusCode::UNAVAILABLE,
-                     e2e::CodeName(status.error_code()));
-      }
-    });
-  };
-
   RowLockHolder hold("SELECT events FROM kam_accounts.outbox_lock WHERE id = 1 FOR UPDATE");
   ASSERT_TRUE(hold.Held(absl::Seconds(10)));
+  OrderCalls in_flight(report, customer), after(report, customer);
   // Few enough that neither replica's pool (8 connections) fills up with waiting writes.
-  for (int i = 0; i < 4; ++i) order_call(direct, &in_flight);
-  for (int i = 0; i < 2; ++i) order_call(via_gateway, &in_flight);
+  for (int i = 0; i < 4; ++i) in_flight.Start(direct);
+  for (int i = 0; i < 2; ++i) in_flight.Start(via_gateway);
   report.Check("slow calls wait in the database",
                WaitForStuckTransactions(report, "kam_accounts", 6) > 0);
 
-  const absl::Time sigterm = absl::Now();
   ASSERT_TRUE(replica->process->Signal(SIGTERM).ok());
-  std::optional<int> exit_code;
-  absl::Time exited = absl::InfiniteFuture();
-  std::thread exit_watch([&] {
-    exit_code = replica->process->WaitExit(KamStack::kDrainGrace + absl::Seconds(3));
-    exited = absl::Now();
-  });
+  ExitWatch exit(*replica->process);
   // The rows are freed 1.5 s after SIGTERM, well within the drain grace and the deadlines.
   std::thread release([&] {
-    absl::SleepFor(sigterm + absl::Seconds(1.5) - absl::Now());
+    absl::SleepFor(absl::Seconds(1.5));
     hold.Release();
   });
   absl::SleepFor(absl::Milliseconds(300));
-  for (int i = 0; i < 2; ++i) order_call(via_gateway, &after);
-  grpc::Status refused = report.Timed("drain-direct-after", "GetAccount", [&] {
-    v1::GetAccountRequest request;
-    request.set_account_id(customer);
-    return Caller(replica->address(), {}).Call(&AccountStub::GetAccount, request);
-  });
-  report.Check("a new direct call to the draining replica is refused UNAVAILABLE",
-               refused.error_code() == grpc::StatusCode::UNAVAILABLE,
-               e2e::CodeName(refused.error_code()));
-  constexpr int kReads = 6;
-  int reads_ok = 0;
-  for (int i = 0; i < kReads; ++i) {
-    v1::GetAccountRequest request;
-    request.set_account_id(customer);
-    const grpc::Status read = report.Timed(absl::StrCat("drain-read-", i), "GetAccount", [&] {
-      return via_gateway.Call(&AccountStub::GetAccount, request);
-    });
-    if (read.ok()) ++reads_ok;
-  }
-  report.Check("reads during the drain answered by the other replica", reads_ok == kReads,
-               absl::StrCat(reads_ok, " of ", kReads));
+  for (int i = 0; i < 2; ++i) after.Start(via_gateway);
+  CheckRefused(report, *replica, customer);
+  CheckReadsAnswered(report, via_gateway, customer);
   release.join();
-  for (std::thread& call : calls) call.join();
+  in_flight.Join();
+  after.Join();
+  exit.Join();
 
-  exit_watch.join();
-  const double exit_s = absl::ToDoubleSeconds(exited - sigterm);
-  report.Figure("exit_after_sigterm_s", exit_s);
-  report.Check("the drained replica exits 0", exit_code == 0,
-               exit_code ? absl::StrCat("exit ", *exit_code) : "still running");
-  report.Check("the drained replica exits within its grace",
-               exit_s <= absl::ToDoubleSeconds(KamStack::kDrainGrace) + 1, absl::StrCat(exit_s));
-  int64_t in_flight_ok = 0;
-  for (const Outcome& outcome : in_flight) in_flight_ok += outcome.acknowledged ? 1 : 0;
-  report.Figure("in_flight_calls", static_cast<double>(in_flight.size()));
-  report.Check("calls in flight at SIGTERM complete OK",
-               in_flight_ok == static_cast<int64_t>(in_flight.size()),
-               absl::StrCat(in_flight_ok, " of ", in_flight.size()));
-  std::vector<Outcome> all = in_flight;
-  all.insert(all.end(), after.begin(), after.end());
-  int64_t acknowledged = 0, total = 0;
-  const std::string ids = AcknowledgedIds(all, "RecordOrder", &acknowledged, &total);
-  report.Gate("lost_acknowledged_writes",
-              acknowledged - QueryNumber(report, absl::StrCat("SELECT COUNT(*) FROM "
-                                                              "kam_accounts.orders WHERE id IN (",
-                                                              ids, ")")));
-  report.Gate("duplicated_effects",
-              QueryNumber(report,
-                          "SELECT COUNT(*) - COUNT(DISTINCT external_id) FROM kam_accounts.orders "
-                          "WHERE external_id LIKE 'drain-o%'"));
-  GateAccountsTrails(report);
-  const absl::Status gateway_stopped = gateway->process->Terminate(KamStack::kDrainGrace + absl::Seconds(3));
+  CheckDrained(report, exit, in_flight, after);
+  GateOrders(report, in_flight, after);
+  const absl::Status gateway_stopped =
+      gateway->process->Terminate(KamStack::kDrainGrace + absl::Seconds(3));
   report.Check("the second gateway exits 0 on SIGTERM", gateway_stopped.ok(),
                gateway_stopped.ToString());
   GateCrashes(report);
