@@ -641,7 +641,11 @@ TEST_F(ServiceFaultDrainTest, SigtermDrainsSlowCallsAndNewCallsGoElsewhere) {
     absl::SleepFor(absl::Seconds(1.5));
     hold.Release();
   });
-  absl::SleepFor(absl::Milliseconds(300));
+  // Readiness turns NOT_SERVING when the drain starts (then the port closes).
+  report.Check("the replica starts draining",
+               Eventually([&] { return e2e::HealthStatus(replica->address(), "") !=
+                                       Health::SERVING; },
+                          absl::Seconds(3)));
   for (int i = 0; i < 2; ++i) after.Start(via_gateway);
   CheckRefused(report, *replica, customer);
   CheckReadsAnswered(report, via_gateway, customer);
