@@ -17,9 +17,8 @@ test_support::MariaDbServer& Db() { return e2e::KamStack::Get().db(); }
 constexpr char kHolderSleep[] = "SELECT SLEEP(50)";
 
 std::string HolderSessionId() {
-  absl::StatusOr<std::string> id = Db().QueryAsRoot(
-      absl::StrCat("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO = '", kHolderSleep,
-                   "'"));
+  absl::StatusOr<std::string> id = Db().QueryAsRoot(absl::StrCat(
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO = '", kHolderSleep, "'"));
   return id.ok() ? std::string(absl::StripAsciiWhitespace(*id)) : "";
 }
 
@@ -90,9 +89,8 @@ void GateTrail(ScenarioReport& report, const Trail& t) {
   report.Gate("rows_without_audit_or_event",
               QueryNumber(report, absl::StrCat("SELECT COUNT(*) ", per_row,
                                                "WHERE l.n IS NULL OR o.n IS NULL")));
-  report.Gate("duplicated_effects",
-              QueryNumber(report, absl::StrCat("SELECT COUNT(*) ", per_row,
-                                               "WHERE l.n > 1 OR o.n > 1")));
+  report.Gate("duplicated_effects", QueryNumber(report, absl::StrCat("SELECT COUNT(*) ", per_row,
+                                                                     "WHERE l.n > 1 OR o.n > 1")));
   const std::string orphans = absl::StrCat(
       "SELECT (SELECT COUNT(*) FROM {s}.audit_log x WHERE x.resource_type = '", t.type,
       "' AND NOT EXISTS (SELECT 1 FROM {s}.", t.table,
@@ -172,11 +170,10 @@ void GateConsumers(ScenarioReport& report) {
                           "kam_analytics.complaint_facts f ON f.complaint_id = c.id WHERE "
                           "f.complaint_id IS NULL OR f.state <> c.state OR "
                           "f.account_tier <> c.account_tier"));
-  report.Gate("lost_events",
-              QueryNumber(report,
-                          "SELECT COUNT(*) FROM kam_complaints.complaints c JOIN "
-                          "kam_accounts.accounts a ON a.id = c.account_id WHERE "
-                          "c.account_owner_id <> a.owner_id"));
+  report.Gate("lost_events", QueryNumber(report,
+                                         "SELECT COUNT(*) FROM kam_complaints.complaints c JOIN "
+                                         "kam_accounts.accounts a ON a.id = c.account_id WHERE "
+                                         "c.account_owner_id <> a.owner_id"));
   report.Gate("lost_events",
               QueryNumber(report, absl::StrCat("SELECT COUNT(*) ", kOrderTotals,
                                                "WHERE f.n IS NULL OR f.n < a.n OR f.r < a.r")));
@@ -184,13 +181,13 @@ void GateConsumers(ScenarioReport& report) {
               QueryNumber(report, absl::StrCat("SELECT COUNT(*) ", kOrderTotals,
                                                "WHERE f.n > a.n OR f.r > a.r")));
   report.Figure("events_applied_accounts",
-                static_cast<double>(QueryNumber(
-                    report, "SELECT COUNT(*) FROM kam_analytics.applied_events "
-                            "WHERE stream = 'accounts'")));
+                static_cast<double>(QueryNumber(report,
+                                                "SELECT COUNT(*) FROM kam_analytics.applied_events "
+                                                "WHERE stream = 'accounts'")));
   report.Figure("events_applied_complaints",
-                static_cast<double>(QueryNumber(
-                    report, "SELECT COUNT(*) FROM kam_analytics.applied_events "
-                            "WHERE stream = 'complaints'")));
+                static_cast<double>(QueryNumber(report,
+                                                "SELECT COUNT(*) FROM kam_analytics.applied_events "
+                                                "WHERE stream = 'complaints'")));
 }
 
 }  // namespace kam::reliability

@@ -67,6 +67,17 @@ v1::Order OrderOf(int64_t account_id, const std::string& external_id, int64_t re
   return order;
 }
 
+grpc::Status RecordOrder(const Caller& caller, const std::string& request_id,
+                         const v1::Order& order, int64_t* id) {
+  v1::RecordOrderRequest request;
+  request.set_request_id(request_id);
+  *request.mutable_order() = order;
+  v1::RecordOrderResponse response;
+  grpc::Status status = caller.Call(&AccountStub::RecordOrder, request, &response);
+  *id = response.order().id();
+  return status;
+}
+
 // One logical write: retried with the same request id until acknowledged. `call` fills the
 // id of what it created.
 struct Write {
@@ -170,17 +181,6 @@ class ServiceFaultTest : public e2e::E2eTest {
     return account.id();
   }
 
-  static grpc::Status RecordOrder(const Caller& caller, const std::string& request_id,
-                                  const v1::Order& order, int64_t* id) {
-    v1::RecordOrderRequest request;
-    request.set_request_id(request_id);
-    *request.mutable_order() = order;
-    v1::RecordOrderResponse response;
-    grpc::Status status = caller.Call(&AccountStub::RecordOrder, request, &response);
-    *id = response.order().id();
-    return status;
-  }
-
   // A medium complaint (hours of SLA on the e2e policy: the sweeper stays quiet).
   static grpc::Status Intake(const Caller& caller, const std::string& request_id,
                              int64_t account_id, const std::string& description, int64_t* id) {
@@ -243,9 +243,9 @@ class ServiceFaultTest : public e2e::E2eTest {
         "FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = "
         "t.trx_mysql_thread_id WHERE p.USER = '",
         user, "' AND t.trx_state = 'LOCK WAIT' AND t.trx_rows_modified > 0");
-    const bool stuck = Eventually(
-        [&] { return QueryNumber(report, "SELECT COUNT(*) " + where) >= count; },
-        absl::Seconds(20));
+    const bool stuck =
+        Eventually([&] { return QueryNumber(report, "SELECT COUNT(*) " + where) >= count; },
+                   absl::Seconds(20));
     report.Check(user + " transactions stuck mid-way before the kill", stuck);
     if (!stuck) return -1;
     return QueryNumber(report, "SELECT COALESCE(SUM(t.trx_rows_modified), 0) " + where);
@@ -276,8 +276,8 @@ class ServiceFaultTest : public e2e::E2eTest {
     const std::string ids = AcknowledgedIds(outcomes, method, &acknowledged, &total);
     const std::string mine = absl::StrCat(key, " LIKE '", key_prefix, "%'");
     const int64_t present = QueryNumber(
-        report, absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE ", mine, " AND id IN (",
-                             ids, ")"));
+        report,
+        absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE ", mine, " AND id IN (", ids, ")"));
     report.Gate("lost_acknowledged_writes", acknowledged - present);
     report.Gate("duplicated_effects",
                 QueryNumber(report, absl::StrCat("SELECT COUNT(*) - COUNT(DISTINCT ", key,
@@ -452,20 +452,19 @@ TEST_F(ServiceFaultTest, ComplaintsKilledMidWriteKeepsRowsAuditAndEventsTogether
     const std::string request_id = NewRequestId();
     const int64_t account = customers[static_cast<size_t>(n) % customers.size()];
     const std::string description = absl::StrCat(Prefix(), "-c", n);
-    return Write{request_id, "CreateComplaint", [=](int64_t* id) {
-                   return Intake(erp, request_id, account, description, id);
-                 }};
+    return Write{request_id, "CreateComplaint",
+                 [=](int64_t* id) { return Intake(erp, request_id, account, description, id); }};
   });
   absl::SleepFor(absl::Seconds(1));
   const absl::Time killed = KillMidTransaction(
-      report, "complaints",
-      "SELECT events FROM kam_complaints.outbox_lock WHERE id = 1 FOR UPDATE", 2);
+      report, "complaints", "SELECT events FROM kam_complaints.outbox_lock WHERE id = 1 FOR UPDATE",
+      2);
   absl::SleepFor(ByMode(absl::Seconds(1.5), absl::Seconds(20)));
   load.Stop();
   CheckOutage(report, load, killed);
 
-  GateWrites(report, load.outcomes(), "CreateComplaint", "kam_complaints.complaints",
-             "description", Prefix() + "-c");
+  GateWrites(report, load.outcomes(), "CreateComplaint", "kam_complaints.complaints", "description",
+             Prefix() + "-c");
   GateComplaintsTrails(report);
   if (WaitForConsumers(report, "complaints_killed", kCatchUp)) GateConsumers(report);
   GateCrashes(report);
@@ -485,13 +484,7 @@ class OrderCalls {
     threads_.emplace_back([this, caller, request_id, order] {
       Outcome outcome{"RecordOrder"};
       const grpc::Status status = report_.Timed(request_id, "RecordOrder", [&] {
-        v1::RecordOrderRequest request;
-        request.set_request_id(request_id);
-        *request.mutable_order() = order;
-        v1::RecordOrderResponse response;
-        grpc::Status done = caller.Call(&AccountStub::RecordOrder, request, &response);
-        outcome.id = response.order().id();
-        return done;
+        return RecordOrder(caller, request_id, order, &outcome.id);
       });
       outcome.acknowledged = status.ok();
       std::lock_guard<std::mutex> lock(mutex_);
@@ -544,8 +537,7 @@ class ServiceFaultDrainTest : public ServiceFaultTest {
  protected:
   // Reads of `customer` through `caller` during the drain: the gateway's read retry must
   // find the replica that stays.
-  static void CheckReadsAnswered(ScenarioReport& report, const Caller& caller,
-                                 int64_t customer) {
+  static void CheckReadsAnswered(ScenarioReport& report, const Caller& caller, int64_t customer) {
     constexpr int kReads = 6;
     int reads_ok = 0;
     for (int i = 0; i < kReads; ++i) {
@@ -620,10 +612,10 @@ TEST_F(ServiceFaultDrainTest, SigtermDrainsSlowCallsAndNewCallsGoElsewhere) {
   ASSERT_TRUE(Serving(*gateway)) << test_support::TailFile(gateway->log_path);
   const Caller via_gateway(gateway->address(),
                            {{"authorization", "Bearer " + Token("erp-drain", {"system"})}});
-  const Caller direct(replica->address(),
-                      IdentityMetadata(SignIdentity({"erp-drain", {"system"}, ""}, kRecordOrder,
-                                                    stack().identity_key(),
-                                                    absl::Now() + absl::Minutes(1))));
+  const Caller direct(
+      replica->address(),
+      IdentityMetadata(SignIdentity({"erp-drain", {"system"}, ""}, kRecordOrder,
+                                    stack().identity_key(), absl::Now() + absl::Minutes(1))));
 
   RowLockHolder hold("SELECT events FROM kam_accounts.outbox_lock WHERE id = 1 FOR UPDATE");
   ASSERT_TRUE(hold.Held(absl::Seconds(10)));
@@ -642,10 +634,10 @@ TEST_F(ServiceFaultDrainTest, SigtermDrainsSlowCallsAndNewCallsGoElsewhere) {
     hold.Release();
   });
   // Readiness turns NOT_SERVING when the drain starts (then the port closes).
-  report.Check("the replica starts draining",
-               Eventually([&] { return e2e::HealthStatus(replica->address(), "") !=
-                                       Health::SERVING; },
-                          absl::Seconds(3)));
+  report.Check(
+      "the replica starts draining",
+      Eventually([&] { return e2e::HealthStatus(replica->address(), "") != Health::SERVING; },
+                 absl::Seconds(3)));
   for (int i = 0; i < 2; ++i) after.Start(via_gateway);
   CheckRefused(report, *replica, customer);
   CheckReadsAnswered(report, via_gateway, customer);
