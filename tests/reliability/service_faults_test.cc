@@ -628,9 +628,9 @@ TEST_F(ServiceFaultDrainTest, SigtermDrainsSlowCallsAndNewCallsGoElsewhere) {
 
   ASSERT_TRUE(replica->process->Signal(SIGTERM).ok());
   ExitWatch exit(*replica->process);
-  // The rows are freed 1.5 s after SIGTERM, well within the drain grace and the deadlines.
+  // The rows are freed a second after SIGTERM, well within the drain grace and the deadlines.
   std::thread release([&] {
-    absl::SleepFor(absl::Seconds(1.5));
+    absl::SleepFor(absl::Seconds(1));
     hold.Release();
   });
   // Readiness turns NOT_SERVING when the drain starts (then the port closes).
