@@ -120,6 +120,13 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
       return absl::UnimplementedError("client-streaming methods are not served by the gateway");
     }
     route_ = route->second;
+    // Shedding comes before authentication so that refusing costs as little as possible.
+    if (InFlightLimit* limit = forwarder_.options_.in_flight_limit;
+        limit != nullptr && !route_.method->server_streaming()) {
+      absl::StatusOr<InFlightLimit::Slot> slot = limit->Acquire();
+      if (!slot.ok()) return slot.status();
+      slot_ = *std::move(slot);
+    }
     absl::StatusOr<Caller> caller =
         forwarder_.admission_.Admit(context_->client_metadata(), method, absl::Now());
     if (!caller.ok()) return caller.status();
@@ -220,6 +227,7 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
   std::optional<ClientCallObservation> client_observation_;  // once forwarded
   Caller caller_;
   Forwarder::Route route_;
+  InFlightLimit::Slot slot_;  // held until the call is deleted
   grpc::ClientContext upstream_;
   UpstreamStream upstream_stream_;
   std::atomic<int> halves_alive_{1};

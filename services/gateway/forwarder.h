@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "services/common/call_observer.h"
 #include "services/gateway/admission.h"
+#include "services/gateway/in_flight_limit.h"
 
 namespace kam::gateway {
 
@@ -29,6 +30,9 @@ struct ForwarderOptions {
   // sooner with UNAVAILABLE; consumers resume from their cursor.) The identity signed for a
   // stream still expires like a unary call's: the service checks it when the stream starts.
   absl::Duration max_stream_deadline = absl::Hours(24);
+  // Load shedding of unary calls (streams are long-lived and capped by their producers);
+  // null: no cap.
+  InFlightLimit* in_flight_limit = nullptr;
 };
 
 // The deadline a forwarded unary call gets: the caller's (`requested`; time_point::max()

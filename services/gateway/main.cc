@@ -57,6 +57,13 @@ int main(int argc, char** argv) {
                        "deadline of a forwarded unary call whose caller set none");
   settings.AddDuration(options.max_deadline, "--max-deadline", "KAM_MAX_DEADLINE",
                        "longest deadline a forwarded unary call gets, whatever the caller asks");
+  int max_in_flight = 256;
+  settings.app()
+      .add_option("--max-in-flight", max_in_flight,
+                  "forwarded unary calls in flight at once; more are refused with "
+                  "RESOURCE_EXHAUSTED (0: no cap)")
+      ->envname("KAM_MAX_IN_FLIGHT")
+      ->check(CLI::Range(0, 1000000));
   settings.ParseOrExit(argc, argv);
   if (options.default_deadline > options.max_deadline) {
     std::cerr << "kam-gateway: --default-deadline (KAM_DEFAULT_DEADLINE) must not exceed "
@@ -100,6 +107,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   kam::gateway::RateLimiter rate_limiter(policy->rate_limits(), &runner.registry());
+  kam::gateway::InFlightLimit in_flight_limit(max_in_flight, &runner.registry());
+  options.in_flight_limit = &in_flight_limit;
   const kam::gateway::Admission admission(authenticator->get(), &*policy, &rate_limiter);
   kam::GrpcClientMetrics client_metrics(runner.registry(), kam::GrpcSide::kClient);
   kam::gateway::Forwarder forwarder(options, &admission, &runner.grpc_metrics(), &client_metrics);
