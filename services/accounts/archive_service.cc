@@ -190,6 +190,11 @@ grpc::ServerUnaryReactor* AccountServiceImpl::SetTier(grpc::CallbackServerContex
                                                       const v1::SetTierRequest* request,
                                                       v1::SetTierResponse* response) {
   return handler_.Run(context, kSetTier, [=](const CallContext& call) -> absl::Status {
+    // Before the account is read: a caller who may never set a tier must not learn from the
+    // answer whether the account exists (ApplyTier keeps the rule).
+    if (!Supervises(call.principal) && !call.principal.HasRole("system")) {
+      return absl::PermissionDeniedError("tiers are set by directors and the tier review");
+    }
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     Mutation mutation = MutationFor(call, "SetTier", *request, request->request_id());
@@ -212,6 +217,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::SetCredit(grpc::CallbackServerCont
                                                         const v1::SetCreditRequest* request,
                                                         v1::SetCreditResponse* response) {
   return handler_.Run(context, kSetCredit, [=](const CallContext& call) -> absl::Status {
+    // Before the account is read, as for SetTier.
+    if (!Supervises(call.principal)) return absl::PermissionDeniedError("credit is set by directors");
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     CreditChange change;

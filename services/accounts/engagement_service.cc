@@ -196,6 +196,12 @@ grpc::ServerUnaryReactor* AccountServiceImpl::RestoreVisitPlan(
     grpc::CallbackServerContext* context, const v1::RestoreVisitPlanRequest* request,
     v1::RestoreVisitPlanResponse* response) {
   return handler_.Run(context, kRestoreVisitPlan, [=](const CallContext& call) -> absl::Status {
+    // Before the account is read: a caller who may never restore a plan must not learn from
+    // the answer whether the account exists (PutBackOnVisitPlan keeps the rule).
+    if (!Supervises(call.principal)) {
+      return absl::PermissionDeniedError(
+          "only a director may put an account back on the visit plan");
+    }
     if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<Account> restored = stores_.engagement->RestoreVisitPlan(

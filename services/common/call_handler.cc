@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/time/clock.h"
+#include "services/common/denial_audit.h"
 #include "services/common/status.h"
 
 namespace kam {
@@ -101,7 +102,8 @@ grpc::ServerUnaryReactor* CallHandler::Run(grpc::CallbackServerContext* context,
     finish(call.status());
     return reactor;
   }
-  auto task = [context, finish, body = std::move(body), call = *std::move(call)]() mutable {
+  auto task = [context, finish, full_method, body = std::move(body),
+               call = *std::move(call)]() mutable {
     // Work for a caller that has gone away, or whose time is up, is wasted work.
     if (context->IsCancelled() || absl::Now() > call.deadline) {
       finish(absl::DeadlineExceededError("deadline exceeded"));
@@ -109,7 +111,9 @@ grpc::ServerUnaryReactor* CallHandler::Run(grpc::CallbackServerContext* context,
     }
     call.now = Now();
     try {
-      finish(body(call));
+      const absl::Status status = body(call);
+      if (absl::IsPermissionDenied(status)) AuditDenial(call, full_method, status);
+      finish(status);
     } catch (const std::exception& e) {
       // A bug must cost one call, not the process and every call in flight.
       finish(absl::InternalError(e.what()));

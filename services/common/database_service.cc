@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "services/common/denial_audit.h"
+
 namespace kam {
 namespace {
 
@@ -34,6 +36,8 @@ DatabaseService::DatabaseService(const std::string& name, int default_grpc_port,
   workers_ = std::make_unique<WorkerPool>(db_settings_.pool_size, kMaxQueuedCalls);
   handler_ = std::make_unique<CallHandler>(server_settings_.identity_key, workers_.get(),
                                            &runner_->grpc_metrics());
+  // Every denial the handler answers goes to this service's audit trail.
+  AuditDenials(AuditDenialsTo(*pool_));
   runner_->SetReadiness([pool = pool_.get()] { return pool->Reachable(); });
 }
 

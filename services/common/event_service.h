@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "services/common/call_handler.h"
+#include "services/common/denial_audit.h"
 #include "services/common/event_store.h"
 #include "services/common/proto_support.h"
 #include "services/common/validation.h"
@@ -195,6 +196,9 @@ grpc::ServerWriteReactor<Response>* ServeWatchEvents(
   std::optional<EventStore::StreamSlot> slot = admitted.ok() ? store.OpenStream() : std::nullopt;
   if (admitted.ok() && !slot) {
     admitted = absl::ResourceExhaustedError("too many event streams, retry later");
+  }
+  if (absl::IsPermissionDenied(admitted)) {
+    AuditDenial(*call.context(), full_method, admitted);
   }
   if (!admitted.ok()) return RefuseStream<Response>(std::move(call), admitted);
   return new EventStreamReactor<Response, Event>(

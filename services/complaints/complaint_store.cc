@@ -88,8 +88,12 @@ std::optional<ReplicaAccount> SelectReplica(DbConnection& db, int64_t account_id
 
 // Account managers record complaints only about accounts they own; the intake roles
 // (service agents, system feeds) record for any account.
+bool RecordsForEveryAccount(const Principal& caller) {
+  return caller.HasAnyRole({"service_agent", "system"});
+}
+
 bool MayRecordFor(const Principal& caller, const ReplicaAccount& account) {
-  if (caller.HasAnyRole({"service_agent", "system"})) return true;
+  if (RecordsForEveryAccount(caller)) return true;
   return caller.HasRole("account_manager") && account.owner_id == caller.subject;
 }
 
@@ -334,10 +338,12 @@ absl::StatusOr<Complaint> ComplaintStore::Create(const Mutation& m, const Princi
       pool_, m, "complaint.create", kComplaintCodec,
       [&](DbConnection& db) -> absl::StatusOr<Complaint> {
         std::optional<ReplicaAccount> account = SelectReplica(db, draft.account_id);
-        if (!account) {
+        // A caller limited to their own accounts cannot tell a missing account from another
+        // manager's (AIP-211), so both get the same refusal.
+        if (!account && RecordsForEveryAccount(caller)) {
           return absl::NotFoundError(absl::StrCat("account ", draft.account_id, " not found"));
         }
-        if (!MayRecordFor(caller, *account)) {
+        if (!account || !MayRecordFor(caller, *account)) {
           return absl::PermissionDeniedError(
               absl::StrCat("you may not record complaints about account ", draft.account_id));
         }

@@ -28,6 +28,7 @@
 #include "services/accounts/store.h"
 #include "services/accounts/workflow.h"
 #include "services/common/call_handler.h"
+#include "services/common/denial_audit.h"
 #include "services/common/identity.h"
 #include "services/common/migrations.h"
 #include "services/common/outbox.h"
@@ -146,6 +147,7 @@ class EventsTest : public test_support::SchemaTest {
 
   void TearDown() override {
     if (server_) server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    AuditDenials(nullptr);  // the pool it writes to ends with this test
   }
 
   void StartServer() {
@@ -154,6 +156,7 @@ class EventsTest : public test_support::SchemaTest {
         v1::AccountService::service_full_name()));
     workers_ = std::make_unique<WorkerPool>(4, 64);
     handler_ = std::make_unique<CallHandler>(kIdentityKey, workers_.get(), metrics_.get());
+    AuditDenials(AuditDenialsTo(*pool_));  // as DatabaseService wires it
     service_ = std::make_unique<AccountServiceImpl>(
         Stores{accounts_.get(), nullptr, nullptr, nullptr, events_.get()}, handler_.get());
     grpc::ServerBuilder builder;
@@ -751,6 +754,37 @@ TEST_F(EventsTest, AuditLogOnlyDirectorsAndAdminsReadTheTrailAndRequestsAreCheck
   backwards.mutable_end_time()->set_seconds(absl::ToUnixSeconds(kNow) - 1);
   EXPECT_EQ(invalid(backwards).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(invalid(backwards).error_message(), HasSubstr("end_time"));
+}
+
+TEST_F(EventsTest, EveryDenialIsAuditedWithItsCallerMethodAndRequestId) {
+  v1::ListAuditLogResponse ignored;
+  ASSERT_EQ(List(kManager, {}, &ignored).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_EQ(Refusal(As(kDirector, kWatch), {}).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // No verified caller, nobody to name: refused, not audited.
+  ASSERT_EQ(Refusal({}, {}).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  v1::ListAuditLogRequest denials;
+  denials.set_resource_type("method");
+  const std::vector<v1::AuditRecord> got = All(denials, 10);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].actor(), kDirector.subject);
+  EXPECT_EQ(got[0].action(), "denied");
+  EXPECT_EQ(got[0].resource_id(), "WatchEvents");
+  EXPECT_EQ(got[0].request_id(), "trace-events-test");
+  EXPECT_EQ(got[0].note(), "the event stream is for system callers and admins");
+  EXPECT_EQ(nlohmann::json::parse(got[0].after_json()),
+            (nlohmann::json{{"method", kWatch}, {"roles", {"director"}},
+                            {"code", "PERMISSION_DENIED"}}));
+  EXPECT_EQ(got[1].actor(), kManager.subject);
+  EXPECT_EQ(got[1].resource_id(), "ListAuditLog");
+  EXPECT_EQ(got[1].note(), "the audit trail is for directors and admins");
+  EXPECT_GT(absl::FromUnixSeconds(got[1].time().seconds()), absl::Now() - absl::Minutes(1));
+}
+
+TEST_F(EventsTest, ADenialThatCannotBeAuditedIsStillAnsweredAsADenial) {
+  Exec("DROP TABLE audit_log");
+  v1::ListAuditLogResponse ignored;
+  EXPECT_EQ(List(kManager, {}, &ignored).error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace
