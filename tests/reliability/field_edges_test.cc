@@ -263,6 +263,49 @@ class FieldEdgeTest : public e2e::E2eTest {
     report.Check("CreateAccount.owner_id.for_another_manager.not_stored", stored == "0\n", stored);
   }
 
+  static int64_t CreateOwned(const std::string& name, const std::string& owner,
+                             const std::string& tag) {
+    v1::CreateAccountRequest request;
+    request.set_request_id(world_->NewId("fe"));
+    request.mutable_account()->set_name(name);
+    request.mutable_account()->set_registration_number(world_->NewId("FE-L"));
+    request.mutable_account()->set_nature(v1::NATURE_ORDINARY_COMPANY);
+    request.mutable_account()->set_owner_id(owner);
+    request.mutable_account()->add_tags(tag);
+    v1::CreateAccountResponse response;
+    EXPECT_THAT(world_->CallerFor({"director", ""})
+                    .Call(&v1::AccountService::Stub::CreateAccount, request, &response),
+                e2e::GrpcOk());
+    return response.account().id();
+  }
+
+  // The ids ListAccounts returns to `caller` with `field` set to `value`; each account of an
+  // owner other than `owner` counts in `leaked`. A refusal must be a clean INVALID_ARGUMENT.
+  static std::vector<int64_t> Filtered(ScenarioReport& report, const Caller& caller,
+                                       const std::string& field, const std::string& value,
+                                       const std::string& owner, int* leaked) {
+    v1::ListAccountsRequest request;
+    request.set_page_size(500);
+    const pb::FieldDescriptor* descriptor = request.GetDescriptor()->FindFieldByName(field);
+    request.GetReflection()->SetString(&request, descriptor, value);
+    v1::ListAccountsResponse response;
+    const grpc::Status status = report.Timed(world_->NewId("fe-list"), "ListAccounts", [&] {
+      return caller.Call(&v1::AccountService::Stub::ListAccounts, request, &response);
+    });
+    std::vector<int64_t> ids;
+    if (!status.ok()) {
+      const std::string problem = RefusalProblem(status, field);
+      report.Check(absl::StrCat("ListAccounts.", field, ".refusal"), problem.empty(),
+                   absl::StrCat(problem, " (", Describe(status), ")"));
+      return ids;
+    }
+    for (const v1::Account& account : response.accounts()) {
+      if (account.owner_id() != owner) ++*leaked;
+      ids.push_back(account.id());
+    }
+    return ids;
+  }
+
   static inline std::unique_ptr<FieldEdgeWorld> world_;
   static inline std::set<std::string> server_owned_;
   static inline std::map<std::pair<std::string, std::string>, size_t> column_lengths_;
@@ -522,6 +565,62 @@ TEST_F(FieldEdgeTest, ServerOwnedFieldsAndBadMasks) {
   report.Figure("forged_ignored", ignored);
   report.Figure("forged_refused", refused);
   report.Figure("forged_unverified_no_read", unverified);
+  GateCrashes(report);
+  report.Finish();
+}
+
+// LIKE wildcards and SQL injection in the filters of ListAccounts, called by an account
+// manager: a name prefix or tag with '%', '_' or '\' finds exactly the accounts that carry
+// it literally; injection strings find nothing, show no other manager's account, and leave
+// every table as it was.
+TEST_F(FieldEdgeTest, WildcardsAndInjectionInFilters) {
+  ScenarioReport report("field_edges.filters");
+  const std::string prefix = world_->NewId("FE-like") + " ";
+  const std::string mine = "fe-filter-manager", theirs = "fe-filter-other";
+  std::map<std::string, int64_t> ids;
+  for (const char* suffix : {"100%", "100_", "100\\", "100x", "1000"}) {
+    const bool discounted = std::string(suffix) == "100%";
+    ids[suffix] = CreateOwned(prefix + suffix, mine, discounted ? "50%_off" : "plain");
+  }
+  CreateOwned(prefix + "100% other", theirs, "50%_off");
+  const Caller manager = world_->CallerAs(mine, {"account_manager", ""});
+  const std::string counts_before = WatchedCounts();
+  int leaked = 0;
+  // Each filter and the accounts it must find, exactly.
+  const std::vector<std::tuple<std::string, std::string, std::vector<int64_t>>> literal = {
+      {"name_prefix", prefix + "100%", {ids["100%"]}},
+      {"name_prefix", prefix + "100_", {ids["100_"]}},
+      {"name_prefix", prefix + "100\\", {ids["100\\"]}},
+      {"name_prefix", prefix + "100", {ids["100%"], ids["100_"], ids["100\\"], ids["100x"],
+                                       ids["1000"]}},
+      {"tag", "50%_off", {ids["100%"]}},
+      {"tag", "50%", {}},
+      {"tag", "%", {}},
+      {"industry", "%", {}},
+      {"region", "_", {}},
+  };
+  for (const auto& [field, value, expected] : literal) {
+    std::vector<int64_t> found = Filtered(report, manager, field, value, mine, &leaked);
+    std::sort(found.begin(), found.end());
+    std::vector<int64_t> wanted = expected;
+    std::sort(wanted.begin(), wanted.end());
+    report.Check(absl::StrCat("ListAccounts.", field, ".\"", value, "\""), found == wanted,
+                 absl::StrCat("found ", absl::StrJoin(found, ","), ", expected ",
+                              absl::StrJoin(wanted, ",")));
+  }
+  const std::vector<std::string> injections = {
+      "' OR '1'='1", "%' OR 1=1 -- ", "x' OR owner_id <> '", "') OR ('a'='a", "\\' OR 1=1 #",
+      "'; DROP TABLE accounts; --"};
+  for (const char* field : {"name_prefix", "industry", "region", "tag", "owner_id"}) {
+    for (const std::string& injection : injections) {
+      std::vector<int64_t> found = Filtered(report, manager, field, injection, mine, &leaked);
+      report.Check(absl::StrCat("ListAccounts.", field, ".injection \"", injection, "\""),
+                   found.empty(), absl::StrCat(found.size(), " accounts matched"));
+    }
+  }
+  report.Check("filters_change_no_table", WatchedCounts() == counts_before,
+               "a list call changed a table's row count");
+  report.Gate("leaked_records", leaked);
   GateCrashes(report);
   report.Finish();
 }

@@ -79,7 +79,10 @@ std::string FieldEdgeWorld::NewId(const std::string& prefix) {
 }
 
 Caller FieldEdgeWorld::CallerFor(const Role& role) {
-  const std::string subject = absl::StrCat("fe-", role.role, "-", calls_++ / kCallsPerSubject);
+  return CallerAs(absl::StrCat("fe-", role.role, "-", calls_++ / kCallsPerSubject), role);
+}
+
+Caller FieldEdgeWorld::CallerAs(const std::string& subject, const Role& role) const {
   const std::string token = MintJwt(Principal{subject, {role.role}, role.department}, mint_);
   return Caller(KamStack::Get().service("gateway").address(),
                 {{"authorization", "Bearer " + token}});

@@ -47,6 +47,8 @@ class FieldEdgeWorld {
   // A caller with `role`; the subject changes every few calls so the per-subject rate limit
   // of the gateway never refuses a case.
   e2e::Caller CallerFor(const Role& role);
+  // A caller with a fixed subject (an account manager acting on their own accounts).
+  e2e::Caller CallerAs(const std::string& subject, const Role& role) const;
   // The write methods with their base requests.
   const std::vector<WriteMethod>& methods() const { return methods_; }
   // Forgets the record kind an accepted call used up.
