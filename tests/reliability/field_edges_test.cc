@@ -2,19 +2,20 @@
 // write method of accounts, complaints and analytics, found through the descriptors and sent
 // through the gateway with hostile values; server-owned fields and bad field masks; LIKE
 // wildcards and SQL injection in the filters. Runs against the sanitized services.
+#include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/text_format.h>
-#include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include <google/protobuf/field_mask.pb.h>
 #include "kam/accounts/v1/accounts.grpc.pb.h"
-#include "kam/analytics/v1/analytics.grpc.pb.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/reliability/field_edges_world.h"
@@ -214,8 +215,7 @@ class FieldEdgeTest : public e2e::E2eTest {
         sample->GetDescriptor()->FindFieldByName("update_mask");
     if (mask_field == nullptr) return;
     std::vector<std::string> bad_paths = {"no_such_field", "name.no_such_field", "", "NAME"};
-    const pb::FieldDescriptor* record_field = sample->GetDescriptor()->field(1);
-    if (const pb::Descriptor* record_type = record_field->message_type()) {
+    for (const pb::Descriptor* record_type : RecordTypes(*sample->GetDescriptor())) {
       for (int j = 0; j < record_type->field_count(); ++j) {
         const pb::FieldDescriptor& field = *record_type->field(j);
         if (server_owned_.count(field.full_name()) != 0 || field.name() == "etag") {
@@ -237,6 +237,19 @@ class FieldEdgeTest : public e2e::E2eTest {
                    Describe(status));
       report.Check(name + ".no_effect", WatchedCounts() == before, "the refused update wrote");
     }
+  }
+
+  // The types of the records a request carries (its singular message fields but the mask).
+  static std::vector<const pb::Descriptor*> RecordTypes(const pb::Descriptor& request) {
+    std::vector<const pb::Descriptor*> types;
+    for (int i = 0; i < request.field_count(); ++i) {
+      const pb::Descriptor* type = request.field(i)->message_type();
+      if (type != nullptr && !request.field(i)->is_repeated() &&
+          !absl::StartsWith(type->full_name(), "google.protobuf.")) {
+        types.push_back(type);
+      }
+    }
+    return types;
   }
 
   // AIP-211 for ownership: a manager may create accounts only for themselves.
