@@ -11,10 +11,19 @@ namespace {
 constexpr int kMinYear = 2000;
 constexpr int kMaxYear = 2100;
 
+// The value as an error shows it: quoted when short, else only its length, so that an error
+// never grows with the input (a status message travels in HTTP/2 trailers, whose size the
+// client limits: a long echo turns INVALID_ARGUMENT into RESOURCE_EXHAUSTED).
+std::string Shown(std::string_view text) {
+  constexpr size_t kMaxShown = 16;
+  if (text.size() <= kMaxShown) return absl::StrCat("\"", std::string(text), "\"");
+  return absl::StrCat("a value of ", text.size(), " bytes");
+}
+
 absl::Status BadPeriod(std::string_view field, std::string_view text) {
   return absl::InvalidArgumentError(
-      absl::StrCat(std::string(field), ": \"", std::string(text),
-                   "\" is not a period; use YYYY, YYYY-Qn or YYYY-MM (years 2000-2100)"));
+      absl::StrCat(std::string(field), ": ", Shown(text),
+                   " is not a period; use YYYY, YYYY-Qn or YYYY-MM (years 2000-2100)"));
 }
 
 bool ParseNumber(std::string_view digits, int& out) {
@@ -110,8 +119,7 @@ absl::StatusOr<int> ParseMonth(std::string_view field, std::string_view text) {
   absl::StatusOr<Period> period = ParsePeriod(field, text);
   if (!period.ok() || period->kind != PeriodKind::kMonth) {
     return absl::InvalidArgumentError(
-        absl::StrCat(std::string(field), ": \"", std::string(text),
-                     "\" is not a month; use YYYY-MM (years 2000-2100)"));
+        absl::StrCat(std::string(field), ": ", Shown(text), " is not a month; use YYYY-MM (years 2000-2100)"));
   }
   return period->first_month;
 }
