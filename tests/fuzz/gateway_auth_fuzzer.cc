@@ -15,8 +15,11 @@
 #include <grpcpp/support/string_ref.h>
 #include <stdlib.h>
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -52,8 +55,10 @@ const Setup& TheSetup() {
     s->verifier.issuer = "https://auth.kam.example";
     s->verifier.audience = "kam-suite";
     s->verifier.max_token_bytes = 2048;
-    char dir_template[] = "/tmp/kam-fuzz-auth-XXXXXX";
-    const std::string dir = mkdtemp(dir_template);
+    static char dir_template[] = "/tmp/kam-fuzz-auth-XXXXXX";
+    if (mkdtemp(dir_template) == nullptr) Fail("cannot make a key directory");
+    const std::string dir = dir_template;
+    std::atexit([] { std::filesystem::remove_all(dir_template); });
     WriteFile(dir + "/fuzz-rs.pem", FuzzRsaKeys().public_pem);
     WriteFile(dir + "/api_keys.json",
               R"({"keys": [{"sha256": ")" + gateway::ApiKeyHash(kApiKey) +

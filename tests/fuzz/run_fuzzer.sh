@@ -72,17 +72,14 @@ last=$(grep -E '^#[0-9]+ ' "$scratch/log" | tail -n 1)
 field() {
   sed -n "s/.* $1: \\([0-9]*\\).*/\\1/p" <<<"$last"
 }
-runs=$(stat number_of_executed_units)
 crashes=0
 if [[ $status -ne 0 ]]; then crashes=1; fi
 pass=$([[ $crashes -eq 0 ]] && echo true || echo false)
 line=$(printf '{"scenario":"fuzz_%s","pass":%s,"long_mode":%s,"gates":{"crashes":%d},"figures":{"seconds":%d,"runs":%d,"execs_per_sec":%d,"coverage":%d,"features":%d,"corpus_units":%d,"new_units":%d,"peak_rss_mb":%d}}' \
-  "$target" "$pass" "$long_mode" "$crashes" "$seconds" "${runs:-0}" \
-  "$(stat average_exec_per_sec || true)" "$(field cov)" "$(field ft)" \
+  "$target" "$pass" "$long_mode" "$crashes" "$seconds" "$(stat number_of_executed_units)" \
+  "$(stat average_exec_per_sec)" "$(field cov)" "$(field ft)" \
   "$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<<"$last")" "$(stat new_units_added)" \
   "$(stat peak_rss_mb)")
-# printf turns a missing number into 0 (and says so on stderr): keep the line whole.
-line=$(sed 's/:,/:0,/g; s/:}/:0}/g' <<<"$line")
 
 if [[ $crashes -ne 0 ]]; then
   # The finding: what libFuzzer and the sanitizers said, and the input to replay it.
