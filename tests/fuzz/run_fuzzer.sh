@@ -68,7 +68,7 @@ stat() {
   sed -n "s/^stat::$1: *//p" "$scratch/log" | tail -n 1
 }
 # The last status line: "#1234 DONE cov: 812 ft: 2001 corp: 64/3Kb ..." (or pulse/NEW).
-last=$(grep -E '^#[0-9]+ ' "$scratch/log" | tail -n 1)
+last=$(grep -E '^#[0-9]+[[:space:]]' "$scratch/log" | tail -n 1)
 field() {
   sed -n "s/.* $1: \\([0-9]*\\).*/\\1/p" <<<"$last"
 }
@@ -83,7 +83,7 @@ line=$(printf '{"scenario":"fuzz_%s","pass":%s,"long_mode":%s,"gates":{"crashes"
 
 if [[ $crashes -ne 0 ]]; then
   # The finding: what libFuzzer and the sanitizers said, and the input to replay it.
-  grep -v -E '^#[0-9]+ ' "$scratch/log" | tail -n 60 >&2
+  grep -v -E '^#[0-9]+[[:space:]]' "$scratch/log" | tail -n 60 >&2
   keep=$PWD/fuzz-artifacts/$target
   mkdir -p "$keep"
   for artifact in "$scratch"/artifacts/*; do
