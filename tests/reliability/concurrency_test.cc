@@ -44,6 +44,24 @@ class ConcurrencyTest : public e2e::E2eTest {
     return created;
   }
 
+  // An account complaints' replica knows, with tier A (SLA budgets of hours: no sweeper step
+  // lands in the history while the test runs).
+  static int64_t ReplicatedAccount(const std::string& label) {
+    const v1::Account account = NewAccount(label);
+    v1::SetTierRequest set;
+    set.set_request_id(NewRequestId());
+    set.set_account_id(account.id());
+    set.set_tier(v1::TIER_A);
+    set.set_reason("concurrency scenario");
+    EXPECT_THAT(Director().Call(&AccountStub::SetTier, set), e2e::GrpcOk());
+    const std::string sql = absl::StrCat(
+        "SELECT tier FROM kam_complaints.account_replica WHERE account_id = ", account.id());
+    EXPECT_TRUE(e2e::Eventually(
+        [&] { return QueryRows(sql) == std::vector<std::string>{"1"}; }, absl::Seconds(20)))
+        << "account " << account.id() << " never reached the replica";
+    return account.id();
+  }
+
   // Audit rows of account `id` by action, as (x-)request ids.
   static std::vector<std::string> AccountAuditIds(int64_t id, const std::string& action) {
     return QueryRows(absl::StrCat(
@@ -346,24 +364,6 @@ class ConcurrencyComplaintTest : public ConcurrencyTest {
     return department->code();
   }
 
-  // An account complaints' replica knows, with tier A (SLA budgets of hours: no sweeper step
-  // lands in the history while the test runs).
-  static int64_t ReplicatedAccount(const std::string& label) {
-    const v1::Account account = NewAccount(label);
-    v1::SetTierRequest set;
-    set.set_request_id(NewRequestId());
-    set.set_account_id(account.id());
-    set.set_tier(v1::TIER_A);
-    set.set_reason("concurrency scenario");
-    EXPECT_THAT(Director().Call(&AccountStub::SetTier, set), e2e::GrpcOk());
-    const std::string sql = absl::StrCat(
-        "SELECT tier FROM kam_complaints.account_replica WHERE account_id = ", account.id());
-    EXPECT_TRUE(e2e::Eventually(
-        [&] { return QueryRows(sql) == std::vector<std::string>{"1"}; }, absl::Seconds(20)))
-        << "account " << account.id() << " never reached the replica";
-    return account.id();
-  }
-
   int64_t Intake(int64_t account_id) {
     cv1::CreateComplaintRequest request;
     request.set_request_id(NewRequestId());
@@ -523,6 +523,290 @@ TEST_F(ConcurrencyComplaintTest, ConcurrentStepsOfOneComplaintHaveExactlyOneWinn
   report.Figure("failed_precondition", static_cast<double>(report.Count(StatusCode::FAILED_PRECONDITION)));
   report.Figure("aborted", static_cast<double>(report.Count(StatusCode::ABORTED)));
   std::cout << "a refusal: " << refusal_sample << "\n";
+  GateCrashes(report);
+  EXPECT_TRUE(report.Finish());
+}
+
+// ---- Paging while others insert and archive ---------------------------------------------
+
+// One page: its status, the ids it served in order and the token of the next.
+struct ServedPage {
+  grpc::Status status;
+  std::vector<int64_t> ids;
+  std::string next_page_token;
+};
+using FetchPage = std::function<ServedPage(const std::string& page_token)>;
+
+// What the pagers saw, over all their passes.
+struct PagingFindings {
+  std::mutex mutex;
+  int64_t passes = 0;
+  int64_t passes_during_churn = 0;
+  int64_t served_twice = 0;
+  int64_t stable_missed = 0;
+  int64_t out_of_order = 0;
+  int64_t failed_pages = 0;
+  std::string first_problem;
+
+  void Note(int64_t* counter, int64_t count, const std::string& what) {
+    *counter += count;
+    if (count > 0 && first_problem.empty()) first_problem = what;
+  }
+};
+
+// Pages through one list from the first page to the last, then checks the pass: no id twice,
+// ids in keyset order (`ascending` or descending) and every id of `stable` present. Adds the
+// ids served to `served` when given (whose they are is checked at the end).
+void CheckOnePass(ScenarioReport& report, const std::string& method, const FetchPage& fetch,
+                  bool ascending, const std::set<int64_t>& stable, std::set<int64_t>* served,
+                  bool during_churn, PagingFindings* findings) {
+  std::vector<int64_t> ids;
+  std::string token;
+  bool failed = false;
+  int64_t throttled = 0;
+  do {
+    ServedPage page;
+    report.Timed(NextRequestId(), method, [&] {
+      page = fetch(token);
+      return page.status;
+    });
+    // A rate-limited page is asked again, as a client would: the token stays good.
+    if (page.status.error_code() == StatusCode::RESOURCE_EXHAUSTED && throttled++ < 100) {
+      absl::SleepFor(absl::Milliseconds(50));
+      continue;
+    }
+    if (!page.status.ok()) {
+      failed = true;
+      break;
+    }
+    ids.insert(ids.end(), page.ids.begin(), page.ids.end());
+    token = page.next_page_token;
+  } while (!token.empty());
+
+  std::lock_guard<std::mutex> lock(findings->mutex);
+  ++findings->passes;
+  findings->passes_during_churn += during_churn;
+  if (failed) return findings->Note(&findings->failed_pages, 1, method + ": a page failed");
+  std::set<int64_t> seen;
+  int64_t twice = 0, order = 0, missed = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    twice += !seen.insert(ids[i]).second;
+    if (i > 0) order += ascending ? ids[i] <= ids[i - 1] : ids[i] >= ids[i - 1];
+  }
+  if (served != nullptr) served->insert(ids.begin(), ids.end());
+  for (int64_t id : stable) missed += seen.count(id) == 0;
+  const std::string pass = absl::StrCat(method, " pass of ", ids.size(), " ids: ");
+  findings->Note(&findings->served_twice, twice, pass + "an id served twice");
+  findings->Note(&findings->out_of_order, order, pass + "ids out of keyset order");
+  findings->Note(&findings->stable_missed, missed, pass + "a stable record missed");
+}
+
+// Pagers page through their lists again and again while `churn` runs, and once more after.
+void PageDuringChurn(const std::vector<std::function<void(bool during_churn)>>& pagers,
+                     const std::function<void()>& churn) {
+  std::atomic<bool> churning{true};
+  std::vector<std::thread> threads;
+  for (const auto& pager : pagers) {
+    threads.emplace_back([&churning, &pager] {
+      do pager(true);
+      while (churning.load());
+      pager(false);
+    });
+  }
+  churn();
+  churning = false;
+  for (std::thread& thread : threads) thread.join();
+}
+
+void ReportPaging(ScenarioReport& report, const PagingFindings& findings, int pagers) {
+  report.Gate("records_served_twice", findings.served_twice);
+  report.Gate("stable_records_missed", findings.stable_missed);
+  report.Check("keyset_order", findings.out_of_order == 0, findings.first_problem);
+  report.Check("every_page_served", findings.failed_pages == 0, findings.first_problem);
+  report.Check("every_pager_paged_during_churn", findings.passes_during_churn >= pagers,
+               absl::StrCat(findings.passes_during_churn, " passes during churn"));
+  report.Figure("passes", static_cast<double>(findings.passes));
+  report.Figure("passes_during_churn", static_cast<double>(findings.passes_during_churn));
+}
+
+class ConcurrencyPagingTest : public ConcurrencyTest {
+ protected:
+  // `count` accounts of `owner`, created by four callers at once.
+  static std::vector<int64_t> AccountsOf(const std::string& owner, const std::string& label,
+                                         int count) {
+    std::vector<int64_t> ids(count);
+    RunTogether(4, [&](int t) {
+      for (int i = t; i < count; i += 4) {
+        ids[i] = NewAccount(absl::StrCat(label, "-", owner, "-", i), owner).id();
+      }
+    });
+    return ids;
+  }
+
+  static FetchPage AccountPages(const Caller& caller, int page_size) {
+    return [caller, page_size](const std::string& token) {
+      v1::ListAccountsRequest request = OwnAccounts();
+      request.set_page_size(page_size);
+      request.set_page_token(token);
+      v1::ListAccountsResponse response;
+      ServedPage page;
+      page.status = caller.Call(&AccountStub::ListAccounts, request, &response);
+      page.ids = Ids(response);
+      page.next_page_token = response.next_page_token();
+      return page;
+    };
+  }
+};
+
+TEST_F(ConcurrencyPagingTest, ListAccountsWhileOthersInsertAndArchiveSkipsAndRepeatsNothing) {
+  ScenarioReport report("concurrency.paging_accounts");
+  const std::string kOwnerA = "conc-manager-a";
+  const std::string kOwnerB = "conc-manager-b";
+  const int stable_each = ByMode(60, 300);
+  const int volatile_each = ByMode(20, 100);
+  const int inserts = ByMode(60, 300);
+  std::vector<int64_t> stable_a = AccountsOf(kOwnerA, "stable", stable_each);
+  std::vector<int64_t> stable_b = AccountsOf(kOwnerB, "stable", stable_each);
+  std::vector<int64_t> doomed = AccountsOf(kOwnerA, "volatile", volatile_each);
+  const std::vector<int64_t> doomed_b = AccountsOf(kOwnerB, "volatile", volatile_each);
+  doomed.insert(doomed.end(), doomed_b.begin(), doomed_b.end());
+  std::set<int64_t> stable_all(stable_a.begin(), stable_a.end());
+  stable_all.insert(stable_b.begin(), stable_b.end());
+  const std::set<int64_t> stable_of_a(stable_a.begin(), stable_a.end());
+
+  // Everything manager A's pages served (under findings.mutex): A's accounts only.
+  std::set<int64_t> served_to_a;
+  PagingFindings findings;
+  const Caller director = As("conc-pager-director", {"director"});
+  const Caller director_b = As("conc-pager-director-b", {"director"});
+  const Caller manager_a = As(kOwnerA, {"account_manager"});
+  const std::vector<std::function<void(bool)>> pagers = {
+      [&](bool churn) {
+        CheckOnePass(report, "ListAccounts", AccountPages(director, 7), true, stable_all, nullptr,
+                     churn, &findings);
+      },
+      [&](bool churn) {
+        CheckOnePass(report, "ListAccounts", AccountPages(director_b, 23), true, stable_all, nullptr,
+                     churn, &findings);
+      },
+      [&](bool churn) {
+        CheckOnePass(report, "ListAccounts", AccountPages(manager_a, 9), true, stable_of_a,
+                     &served_to_a, churn, &findings);
+      }};
+  std::atomic<int64_t> churn_failures{0};
+  PageDuringChurn(pagers, [&] {
+    RunTogether(2, [&](int t) {
+      if (t == 1) {
+        for (int64_t id : doomed) {
+          churn_failures += !report.Timed(NextRequestId(), "ArchiveAccount", [&] {
+                                    return Archive(Director(), id);
+                                  }).ok();
+        }
+        return;
+      }
+      for (int i = 0; i < inserts; ++i) {
+        const std::string& owner = i % 2 == 0 ? kOwnerA : kOwnerB;
+        v1::Account draft = Draft(absl::StrCat("inserted-", i));
+        draft.set_owner_id(owner);
+        v1::Account created;
+        const grpc::Status status = report.Timed(
+            NextRequestId(), "CreateAccount", [&] { return Create(Director(), draft, &created); });
+        churn_failures += !status.ok();
+      }
+    });
+  });
+  ReportPaging(report, findings, static_cast<int>(pagers.size()));
+  const std::vector<std::string> leaked = QueryRows(absl::StrCat(
+      "SELECT id FROM kam_accounts.accounts WHERE owner_id <> '", kOwnerA, "' AND id IN (0,",
+      absl::StrJoin(served_to_a, ","), ")"));
+  report.Gate("leaked_records", static_cast<int64_t>(leaked.size()));
+  report.Check("manager_pages_served", !served_to_a.empty());
+  report.Check("churn_acknowledged", churn_failures == 0,
+               absl::StrCat(churn_failures.load(), " inserts or archives failed"));
+  report.Figure("stable_accounts", static_cast<double>(stable_all.size()));
+  report.Figure("inserted_during_paging", inserts);
+  report.Figure("archived_during_paging", static_cast<double>(doomed.size()));
+  GateCrashes(report);
+  EXPECT_TRUE(report.Finish());
+}
+
+TEST_F(ConcurrencyPagingTest, ListComplaintsWhileOthersRecordAndJudgeSkipsAndRepeatsNothing) {
+  ScenarioReport report("concurrency.paging_complaints");
+  const Caller agent = As("conc-paging-agent", {"service_agent"});
+  const int64_t account = ReplicatedAccount("complaint-paging");
+  auto intake = [&] {
+    cv1::CreateComplaintRequest request;
+    request.set_request_id(NextRequestId());
+    cv1::Complaint* complaint = request.mutable_complaint();
+    complaint->set_account_id(account);
+    complaint->set_channel(cv1::CHANNEL_WEB);
+    complaint->set_category(cv1::CATEGORY_SERVICE);
+    complaint->set_description("The driver was rude at the gate.");
+    complaint->set_severity(cv1::SEVERITY_LOW);
+    complaint->set_manner(cv1::MANNER_FRIENDLY);
+    cv1::CreateComplaintResponse response;
+    const grpc::Status status = report.Timed(request.request_id(), "CreateComplaint", [&] {
+      return agent.Call(&ComplaintStub::CreateComplaint, request, &response);
+    });
+    return status.ok() ? response.complaint().id() : 0;
+  };
+  std::set<int64_t> stable;
+  std::vector<int64_t> doomed;
+  for (int i = 0; i < ByMode(40, 200); ++i) stable.insert(intake());
+  for (int i = 0; i < ByMode(20, 80); ++i) doomed.push_back(intake());
+  stable.erase(0);
+
+  // RECORDED complaints of the account, newest first: judged ones leave, new ones arrive.
+  auto fetch = [&](int page_size) -> FetchPage {
+    const Caller pager = As(absl::StrCat("conc-complaint-pager-", page_size), {"director"});
+    return [&, pager, page_size](const std::string& token) {
+      cv1::ListComplaintsRequest request;
+      request.set_account_id(account);
+      request.add_states(cv1::STATE_RECORDED);
+      request.set_page_size(page_size);
+      request.set_page_token(token);
+      cv1::ListComplaintsResponse response;
+      ServedPage page;
+      page.status = pager.Call(&ComplaintStub::ListComplaints, request, &response);
+      for (const cv1::Complaint& c : response.complaints()) page.ids.push_back(c.id());
+      page.next_page_token = response.next_page_token();
+      return page;
+    };
+  };
+  PagingFindings findings;
+  const std::vector<std::function<void(bool)>> pagers = {
+      [&](bool churn) {
+        CheckOnePass(report, "ListComplaints", fetch(6), false, stable, nullptr, churn, &findings);
+      },
+      [&](bool churn) {
+        CheckOnePass(report, "ListComplaints", fetch(17), false, stable, nullptr, churn, &findings);
+      }};
+  std::atomic<int64_t> churn_failures{0};
+  const int inserts = ByMode(30, 150);
+  PageDuringChurn(pagers, [&] {
+    RunTogether(2, [&](int t) {
+      if (t == 0) {
+        for (int i = 0; i < inserts; ++i) churn_failures += intake() == 0;
+        return;
+      }
+      for (int64_t id : doomed) {
+        cv1::JudgeValidityRequest judge;
+        judge.set_request_id(NextRequestId());
+        judge.set_complaint_id(id);
+        judge.set_valid(false);
+        judge.set_reason("the customer withdrew it");
+        churn_failures += !report.Timed(judge.request_id(), "JudgeValidity", [&] {
+                                  return agent.Call(&ComplaintStub::JudgeValidity, judge);
+                                }).ok();
+      }
+    });
+  });
+  ReportPaging(report, findings, static_cast<int>(pagers.size()));
+  report.Check("churn_acknowledged", churn_failures == 0,
+               absl::StrCat(churn_failures.load(), " intakes or judgments failed"));
+  report.Figure("stable_complaints", static_cast<double>(stable.size()));
+  report.Figure("recorded_during_paging", inserts);
+  report.Figure("judged_during_paging", static_cast<double>(doomed.size()));
   GateCrashes(report);
   EXPECT_TRUE(report.Finish());
 }
