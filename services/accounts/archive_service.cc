@@ -60,7 +60,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListContacts(grpc::CallbackServerC
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest("ListContacts", *request);
+    const std::string digest = PageTokenKey(call, "ListContacts", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     absl::StatusOr<AccountView> account = ReadableAccount(call, request->account_id());
@@ -257,7 +257,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccountHistory(
     if (IsCreditHistory(kind) && !SeesFinancials(call.principal)) return NoAccess();
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest("ListAccountHistory", *request);
+    const std::string digest = PageTokenKey(call, "ListAccountHistory", *request);
     absl::StatusOr<int64_t> before = DecodePageToken(request->page_token(), digest);
     if (!before.ok()) return before.status();
     if (auto account = ReadableAccount(call, request->account_id()); !account.ok()) {

@@ -347,7 +347,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListCreditReports(
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest("ListCreditReports", *request);
+    const std::string digest = PageTokenKey(call, "ListCreditReports", *request);
     absl::StatusOr<int64_t> before = DecodePageToken(request->page_token(), digest);
     if (!before.ok()) return before.status();
     if (!SeesFinancials(call.principal)) return NoAccess();
@@ -427,7 +427,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListContracts(grpc::CallbackServer
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest("ListContracts", *request);
+    const std::string digest = PageTokenKey(call, "ListContracts", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     if (!SeesFinancials(call.principal)) return NoAccess();
@@ -553,7 +553,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListOrders(grpc::CallbackServerCon
     if (!period.ok()) return period.status();
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest("ListOrders", *request);
+    const std::string digest = PageTokenKey(call, "ListOrders", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     if (!SeesFinancials(call.principal)) return NoAccess();
@@ -574,7 +574,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListPayments(grpc::CallbackServerC
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest("ListPayments", *request);
+    const std::string digest = PageTokenKey(call, "ListPayments", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     if (!SeesFinancials(call.principal)) return NoAccess();

@@ -114,7 +114,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListTimeline(grpc::CallbackServerC
     if (auto s = CheckId("account_id", request->account_id()); !s.ok()) return s;
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest("ListTimeline", *request);
+    const std::string digest = PageTokenKey(call, "ListTimeline", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     if (auto account = ReadableAccount(call, request->account_id()); !account.ok()) {
@@ -163,7 +163,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListVisitPlans(
     requested.overdue_only = request->overdue_only();
     absl::StatusOr<VisitPlanFilter> filter = ScopeVisitPlans(requested, call.principal, call.now);
     if (!filter.ok()) return filter.status();
-    const std::string digest = QueryDigest("ListVisitPlans", *request);
+    const std::string digest = PageTokenKey(call, "ListVisitPlans", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     absl::StatusOr<Page<VisitPlan>> page =

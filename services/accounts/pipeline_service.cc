@@ -186,7 +186,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListOpportunities(
          request->open_only(), /*member_id=*/""},
         call.principal);
     if (!filter.ok()) return filter.status();
-    const std::string digest = QueryDigest("ListOpportunities", *request);
+    const std::string digest = PageTokenKey(call, "ListOpportunities", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     // One account's list says plainly when that account is not the caller's to see.

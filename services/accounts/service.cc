@@ -116,7 +116,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
     requested.tag = request->tag();
     absl::StatusOr<AccountFilter> filter = ScopeFilter(requested, call.principal);
     if (!filter.ok()) return filter.status();
-    const std::string digest = QueryDigest("ListAccounts", *request);
+    const std::string digest = PageTokenKey(call, "ListAccounts", *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     absl::StatusOr<Page<Account>> page = stores_.accounts->List(*filter, *after, *page_size);

@@ -94,10 +94,10 @@ absl::Status AnalyticsServiceImpl::ServePaged(
     const std::function<absl::StatusOr<Response>()>& compute, Response* response) {
   absl::StatusOr<int> page_size = NormalizePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
-  // A manager's token names the manager's own accounts: another caller's request differs.
+  // The effective filter keys the cached result too; the caller is in PageTokenKey.
   Request keyed = request;
   *keyed.mutable_filter() = scope.filter;
-  const std::string digest = QueryDigest(ShortName(method), keyed);
+  const std::string digest = PageTokenKey(call, ShortName(method), keyed);
   return pager_.Serve<Response>(digest, *page_size, request.page_token(), call.now, compute,
                                 response);
 }
@@ -285,7 +285,7 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListTierReviews(
     if (auto s = RequireReviewReader(call.principal); !s.ok()) return s;
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest(ShortName(kListTierReviews), *request);
+    const std::string digest = PageTokenKey(call, ShortName(kListTierReviews), *request);
     absl::StatusOr<std::optional<ReviewPosition>> after =
         DecodeReviewToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
@@ -311,7 +311,7 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListTierChanges(
     if (auto s = CheckReviewId(request->review_id()); !s.ok()) return s;
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
-    const std::string digest = QueryDigest(ShortName(kListTierChanges), *request);
+    const std::string digest = PageTokenKey(call, ShortName(kListTierChanges), *request);
     absl::StatusOr<int64_t> after = DecodePageToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     absl::StatusOr<Page<v1::TierChange>> page =

@@ -9,34 +9,24 @@
 #include "absl/strings/str_format.h"
 #include "services/common/identity.h"
 #include "services/common/status.h"
+#include "services/common/validation.h"
 
 namespace kam::analytics {
 namespace {
 
-// As validation.h's page tokens: a digest prefix tells requests apart and keeps tokens short.
-constexpr size_t kDigestChars = 16;
-constexpr size_t kMaxTokenChars = 512;
 constexpr size_t kMaxReviewIdChars = 64;
 // What DATETIME(6) holds (years 1000 to 9999), in Unix microseconds.
 constexpr int64_t kEarliestMicros = -30610224000LL * 1000000;
 constexpr int64_t kLatestMicros = 253402300799LL * 1000000 + 999999;
 
 absl::Status NotOurs() { return InvalidField("page_token", "not a token this service issued"); }
-absl::Status OtherRequest() {
-  return InvalidField("page_token", "belongs to a request with other fields or filters");
-}
 
-std::string DigestPrefix(std::string_view digest) {
-  return std::string(digest.substr(0, kDigestChars));
-}
-
-// The token's JSON object, checked to belong to `digest`.
+// The token's JSON object, sealed (validation.h SealPageToken) with `digest` as the key.
 absl::StatusOr<nlohmann::json> OpenToken(std::string_view token, std::string_view digest) {
-  std::string text;
-  if (token.size() > kMaxTokenChars || !Base64UrlDecode(token, &text)) return NotOurs();
-  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object() || !parsed.contains("q") || !parsed["q"].is_string()) return NotOurs();
-  if (parsed["q"].get<std::string>() != DigestPrefix(digest)) return OtherRequest();
+  absl::StatusOr<std::string> cursor = OpenPageToken(token, digest);
+  if (!cursor.ok()) return cursor.status();
+  nlohmann::json parsed = nlohmann::json::parse(*cursor, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return NotOurs();
   return parsed;
 }
 
@@ -70,12 +60,11 @@ absl::Status FactsChanged() {
 std::string EncodeResultToken(const ResultCursor& cursor, std::string_view digest) {
   const ResultVersion& v = cursor.version;
   nlohmann::json token = nlohmann::json::object();
-  token["q"] = DigestPrefix(digest);
   token["v"] =
       nlohmann::json::array({v.accounts_sequence, v.complaints_sequence, v.inputs_revision});
   token["r"] = cursor.result_id;
   token["o"] = cursor.offset;
-  return Base64UrlEncode(token.dump());
+  return SealPageToken(token.dump(), digest);
 }
 
 absl::StatusOr<std::optional<ResultCursor>> DecodeResultToken(std::string_view token,
@@ -278,10 +267,9 @@ std::string ResultPager::NewResultId() {
 
 std::string EncodeReviewToken(const ReviewPosition& last, std::string_view digest) {
   nlohmann::json token = nlohmann::json::object();
-  token["q"] = DigestPrefix(digest);
   token["t"] = absl::ToUnixMicros(last.run_time);
   token["id"] = last.review_id;
-  return Base64UrlEncode(token.dump());
+  return SealPageToken(token.dump(), digest);
 }
 
 absl::StatusOr<std::optional<ReviewPosition>> DecodeReviewToken(std::string_view token,

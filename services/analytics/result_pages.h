@@ -53,8 +53,8 @@ struct ResultCursor {
   int64_t offset = 0;
 };
 
-// An opaque token for `cursor` within the request whose digest is `digest` (base64url JSON;
-// 16 hex characters of the digest are enough to tell requests apart).
+// An opaque token for `cursor` within the request whose digest is `digest`, sealed with it
+// as the key (validation.h SealPageToken).
 std::string EncodeResultToken(const ResultCursor& cursor, std::string_view digest);
 // nullopt for "" (the first page); INVALID_ARGUMENT on "page_token" when garbled or issued
 // for another request (other fields, filter or caller).

@@ -1,5 +1,7 @@
 #include "services/common/call_handler.h"
 
+#include "services/common/digest.h"
+
 #include <chrono>
 
 #include "absl/time/clock.h"
@@ -71,6 +73,7 @@ absl::StatusOr<CallContext> CallHandler::Authenticate(const grpc::CallbackServer
   call.request_id = MetadataValue(context, kRequestIdHeader);
   call.now = now;
   call.deadline = absl::FromChrono(context.deadline());
+  call.page_token_key = HmacSha256(identity_key_, "kam-page-token\n" + call.principal.subject);
   return call;
 }
 

@@ -26,6 +26,9 @@ struct CallContext {
   std::string request_id;  // from x-request-id, for logs and the audit trail
   absl::Time now;
   absl::Time deadline;
+  // A secret of the deployment bound to the caller (the identity key and the subject): page
+  // tokens are sealed with it (PageTokenKey), so a token opens only for whom it was issued.
+  std::string page_token_key;
 };
 
 // A fixed set of worker threads that run blocking handler bodies (database work) so that

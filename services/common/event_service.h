@@ -218,7 +218,7 @@ absl::Status ListAuditLog(EventStore& store, const CallContext& call, std::strin
       request.resource_type(), request.resource_id(), request.actor(), request.start_time(),
       request.has_start_time(), request.end_time(), request.has_end_time());
   if (!filter.ok()) return filter.status();
-  const std::string digest = QueryDigest(method, request);
+  const std::string digest = PageTokenKey(call, method, request);
   absl::StatusOr<int64_t> before = DecodePageToken(request.page_token(), digest);
   if (!before.ok()) return before.status();
   absl::StatusOr<Page<AuditRecord>> page = store.ListAudit(*filter, *before, *page_size);

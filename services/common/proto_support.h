@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/call_handler.h"
+#include "services/common/digest.h"
 #include "services/common/idempotency.h"
 #include "services/common/store_support.h"
 
@@ -36,12 +37,19 @@ absl::Status CheckId(std::string_view field, int64_t id);
 Mutation MutationFor(const CallContext& call, std::string_view method,
                      const google::protobuf::Message& request, const std::string& request_id);
 
-// A list request minus its paging fields: what a page token is bound to.
+// A list request minus its paging fields (the same for every caller: a cache key).
 template <typename Request>
 std::string QueryDigest(std::string_view method, Request request) {
   request.clear_page_token();
   request.clear_page_size();
   return RequestFingerprint(method, request);
+}
+
+// The key a list's page tokens are sealed with (SealPageToken): the query under the caller's
+// page_token_key. A token opens only for the same method, filters and caller.
+template <typename Request>
+std::string PageTokenKey(const CallContext& call, std::string_view method, Request request) {
+  return HmacSha256(call.page_token_key, QueryDigest(method, std::move(request)));
 }
 
 }  // namespace kam

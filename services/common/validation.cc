@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/digest.h"
 #include "services/common/identity.h"
 #include "services/common/status.h"
 
@@ -12,8 +13,9 @@ namespace {
 
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
-// A digest prefix is plenty to tell queries apart and keeps tokens short.
-constexpr size_t kDigestChars = 16;
+// 128 bits of HMAC-SHA256 tag: plenty against forgery, and short tokens.
+constexpr size_t kTagBytes = 16;
+constexpr size_t kMaxTokenChars = 512;
 
 // Decodes one UTF-8 sequence at `pos`; returns its length, or 0 when malformed.
 size_t Utf8SequenceLength(std::string_view text, size_t pos, uint32_t* code_point) {
@@ -108,24 +110,35 @@ absl::StatusOr<int> NormalizePageSize(int32_t page_size) {
   return std::min(page_size, kMaxPageSize);
 }
 
-std::string EncodePageToken(int64_t after_id, std::string_view query_digest) {
-  const nlohmann::json token = {{"a", after_id}, {"q", query_digest.substr(0, kDigestChars)}};
-  return Base64UrlEncode(token.dump());
+std::string SealPageToken(std::string_view cursor, std::string_view key) {
+  return Base64UrlEncode(HmacSha256(key, cursor).substr(0, kTagBytes) + std::string(cursor));
 }
 
-absl::StatusOr<int64_t> DecodePageToken(std::string_view token, std::string_view query_digest) {
+absl::StatusOr<std::string> OpenPageToken(std::string_view token, std::string_view key) {
+  std::string bytes;
+  if (token.size() > kMaxTokenChars || !Base64UrlDecode(token, &bytes) ||
+      bytes.size() < kTagBytes) {
+    return InvalidField("page_token", "not a token this service issued");
+  }
+  std::string cursor = bytes.substr(kTagBytes);
+  if (!ConstantTimeEquals(bytes.substr(0, kTagBytes), HmacSha256(key, cursor).substr(0, kTagBytes))) {
+    return InvalidField("page_token",
+                        "not issued for this request: same method, filters and caller, unaltered");
+  }
+  return cursor;
+}
+
+std::string EncodePageToken(int64_t after_id, std::string_view key) {
+  return SealPageToken(nlohmann::json{{"a", after_id}}.dump(), key);
+}
+
+absl::StatusOr<int64_t> DecodePageToken(std::string_view token, std::string_view key) {
   if (token.empty()) return 0;
-  std::string text;
-  if (token.size() > 512 || !Base64UrlDecode(token, &text)) {
+  absl::StatusOr<std::string> cursor = OpenPageToken(token, key);
+  if (!cursor.ok()) return cursor.status();
+  const nlohmann::json parsed = nlohmann::json::parse(*cursor, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object() || !parsed.contains("a") || !parsed["a"].is_number_integer()) {
     return InvalidField("page_token", "not a token this service issued");
-  }
-  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object() || !parsed.contains("a") || !parsed["a"].is_number_integer() ||
-      !parsed.contains("q") || !parsed["q"].is_string()) {
-    return InvalidField("page_token", "not a token this service issued");
-  }
-  if (parsed["q"].get<std::string>() != query_digest.substr(0, kDigestChars)) {
-    return InvalidField("page_token", "belongs to a request with other filters");
   }
   return parsed["a"].get<int64_t>();
 }

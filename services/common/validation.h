@@ -32,10 +32,16 @@ absl::Status CheckEnum(std::string_view field, int value, int max_value, bool re
 // AIP-158 page size: 0 means 50, above 500 is clamped to 500, negative is INVALID_ARGUMENT.
 absl::StatusOr<int> NormalizePageSize(int32_t page_size);
 
-// An opaque keyset page token: the last id served and a digest of the query it belongs
-// to, so that a token reused with other filters is refused.
-std::string EncodePageToken(int64_t after_id, std::string_view query_digest);
-// INVALID_ARGUMENT on page_token if garbled or made for another query; "" decodes to 0.
-absl::StatusOr<int64_t> DecodePageToken(std::string_view token, std::string_view query_digest);
+// An opaque page token: base64url of a 16-byte tag (HMAC-SHA256 of the cursor under `key`,
+// normally PageTokenKey) followed by the cursor. A token made with another key (another
+// method, filters or caller) or changed in any byte does not open.
+std::string SealPageToken(std::string_view cursor, std::string_view key);
+// The cursor sealed in `token`; INVALID_ARGUMENT on page_token when it does not open.
+absl::StatusOr<std::string> OpenPageToken(std::string_view token, std::string_view key);
+
+// A keyset page token: the last id served, sealed with `key`.
+std::string EncodePageToken(int64_t after_id, std::string_view key);
+// INVALID_ARGUMENT on page_token if garbled, altered or made with another key; "" decodes to 0.
+absl::StatusOr<int64_t> DecodePageToken(std::string_view token, std::string_view key);
 
 }  // namespace kam

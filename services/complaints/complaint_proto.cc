@@ -10,15 +10,11 @@
 #include "services/common/log.h"
 #include "services/common/proto_support.h"
 #include "services/common/status.h"
+#include "services/common/validation.h"
 #include "services/complaints/complaint_records.h"
 
 namespace kam::complaints {
 namespace {
-
-// As the page tokens of validation.cc: a digest prefix tells queries apart and keeps the
-// token short.
-constexpr size_t kDigestChars = 16;
-constexpr size_t kMaxTokenChars = 512;
 
 void ToProto(const SlaClock& clock, absl::Time now, v1::SlaClock* out) {
   out->set_budget_seconds(absl::ToInt64Seconds(clock.budget));
@@ -161,25 +157,19 @@ void EventToProto(const StoredEvent& stored, v1::Event* event) {
 }
 
 std::string EncodeQueueToken(const QueueCursor& after, std::string_view query_digest) {
-  const nlohmann::json token = {{"d", absl::ToUnixMicros(after.due)},
-                                {"a", after.id},
-                                {"q", query_digest.substr(0, kDigestChars)}};
-  return Base64UrlEncode(token.dump());
+  const nlohmann::json token = {{"d", absl::ToUnixMicros(after.due)}, {"a", after.id}};
+  return SealPageToken(token.dump(), query_digest);
 }
 
 absl::StatusOr<QueueCursor> DecodeQueueToken(std::string_view token,
                                              std::string_view query_digest) {
   if (token.empty()) return QueueCursor{};
-  std::string text;
-  if (token.size() > kMaxTokenChars || !Base64UrlDecode(token, &text)) return ForeignToken();
-  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  absl::StatusOr<std::string> cursor = OpenPageToken(token, query_digest);
+  if (!cursor.ok()) return cursor.status();
+  const nlohmann::json parsed = nlohmann::json::parse(*cursor, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object() || !parsed.contains("d") || !parsed["d"].is_number_integer() ||
-      !parsed.contains("a") || !parsed["a"].is_number_integer() || !parsed.contains("q") ||
-      !parsed["q"].is_string()) {
+      !parsed.contains("a") || !parsed["a"].is_number_integer()) {
     return ForeignToken();
-  }
-  if (parsed["q"].get<std::string>() != query_digest.substr(0, kDigestChars)) {
-    return InvalidField("page_token", "belongs to a request with other filters");
   }
   return QueueCursor{absl::FromUnixMicros(parsed["d"].get<int64_t>()), parsed["a"].get<int64_t>()};
 }

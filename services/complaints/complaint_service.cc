@@ -334,7 +334,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaints(
     if (!page_size.ok()) return page_size.status();
     absl::StatusOr<ComplaintFilter> filter = FilterFrom(*request);
     if (!filter.ok()) return filter.status();
-    const std::string digest = QueryDigest("ListComplaints", *request);
+    const std::string digest = PageTokenKey(call, "ListComplaints", *request);
     absl::StatusOr<int64_t> before = DecodePageToken(request->page_token(), digest);
     if (!before.ok()) return before.status();
     if (!LimitToCaller(call.principal, *filter)) return absl::OkStatus();
@@ -358,8 +358,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListMyQueue(grpc::CallbackServer
     absl::StatusOr<int> page_size = NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
     // The queue is the caller's: a token is good for the caller who was given it.
-    const std::string digest =
-        QueryDigest(absl::StrCat("ListMyQueue:", call.principal.subject), *request);
+    const std::string digest = PageTokenKey(call, "ListMyQueue", *request);
     absl::StatusOr<QueueCursor> after = DecodeQueueToken(request->page_token(), digest);
     if (!after.ok()) return after.status();
     absl::StatusOr<Page<Complaint>> page =

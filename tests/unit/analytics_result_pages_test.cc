@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/analytics/result_pages.h"
 #include "services/common/identity.h"
+#include "services/common/validation.h"
 
 namespace kam::analytics {
 namespace {
@@ -51,14 +52,13 @@ TEST(ResultTokenTest, RefusesGarbledTamperedAndForeignTokens) {
   const std::string token = EncodeResultToken({{1, 2, 3}, "0123456789abcdef", 50}, kDigest);
   std::string flipped = token;
   flipped[token.size() / 2] = flipped[token.size() / 2] == 'A' ? 'B' : 'A';
-  // Tokens this service could have issued but for one field.
+  // Tokens sealed with the right key but wrong in one field.
   const auto crafted = [](nlohmann::json v, nlohmann::json r, nlohmann::json o) {
     nlohmann::json token = nlohmann::json::object();
-    token["q"] = kDigest.substr(0, 16);
     token["v"] = std::move(v);
     token["r"] = std::move(r);
     token["o"] = std::move(o);
-    return Base64UrlEncode(token.dump());
+    return SealPageToken(token.dump(), kDigest);
   };
   const std::string negative = crafted({1, 2, 3}, "0123456789abcdef", -50);
   const std::string short_version = crafted({1, 2}, "0123456789abcdef", 50);
@@ -72,7 +72,7 @@ TEST(ResultTokenTest, RefusesGarbledTamperedAndForeignTokens) {
   }
   absl::StatusOr<std::optional<ResultCursor>> foreign = DecodeResultToken(token, kOtherDigest);
   EXPECT_EQ(foreign.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(foreign.status().message(), HasSubstr("other fields"));
+  EXPECT_THAT(foreign.status().message(), HasSubstr("not issued for this request"));
 }
 
 TEST(ReviewTokenTest, RoundTripsAndRefusesForeignOrOutOfRange) {

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "services/common/identity.h"
+
 namespace kam {
 namespace {
 
@@ -50,7 +52,20 @@ TEST(PageToken, RoundTripsAndIsBoundToItsQuery) {
   const std::string token = EncodePageToken(1234, "digest-a");
   EXPECT_EQ(*DecodePageToken(token, "digest-a"), 1234);
   EXPECT_EQ(*DecodePageToken("", "digest-a"), 0);
-  EXPECT_THAT(Message(DecodePageToken(token, "digest-b").status()), HasSubstr("other filters"));
+  EXPECT_THAT(Message(DecodePageToken(token, "digest-b").status()),
+              HasSubstr("not issued for this request"));
+  // Any changed byte of the token, or of the cursor inside it, is refused.
+  std::string bytes;
+  ASSERT_TRUE(Base64UrlDecode(token, &bytes));
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string flipped = bytes;
+    flipped[i] = static_cast<char>(flipped[i] ^ 0x04);
+    EXPECT_THAT(Message(DecodePageToken(Base64UrlEncode(flipped), "digest-a").status()),
+                HasSubstr("page_token"))
+        << "byte " << i;
+  }
+  EXPECT_THAT(Message(DecodePageToken(Base64UrlEncode(bytes + "x"), "digest-a").status()),
+              HasSubstr("page_token"));
   EXPECT_THAT(Message(DecodePageToken("not-a-token", "digest-a").status()),
               HasSubstr("page_token"));
 }
