@@ -1,8 +1,6 @@
 #include "services/common/identity.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "services/common/digest.h"
 
 namespace kam {
 namespace {
@@ -167,22 +166,6 @@ absl::StatusOr<Principal> VerifyIdentity(const SignedIdentity& identity, std::st
   std::string json;
   if (!Base64UrlDecode(identity.payload, &json)) return Unauthenticated("identity malformed");
   return ParsePayload(json, method, now);
-}
-
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  // OpenSSL treats a null key pointer as "reuse the previous key", so never pass one.
-  static const unsigned char kEmpty = 0;
-  const auto* key_bytes =
-      key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_size = 0;
-  if (HMAC(EVP_sha256(), key_bytes, static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
-           &mac_size) == nullptr) {
-    std::fputs("HMAC-SHA256 unavailable in OpenSSL\n", stderr);
-    std::abort();
-  }
-  return std::string(reinterpret_cast<const char*>(mac), mac_size);
 }
 
 std::string Base64UrlEncode(std::string_view data) {

@@ -46,8 +46,7 @@ SignedIdentity SignIdentity(const Principal& principal, std::string_view method,
 absl::StatusOr<Principal> VerifyIdentity(const SignedIdentity& identity, std::string_view method,
                                          std::string_view key, absl::Time now);
 
-// Raw HMAC-SHA256 and base64url without padding, shared with the JWT code.
-std::string HmacSha256(std::string_view key, std::string_view data);
+// Base64url without padding, shared with the JWT code.
 std::string Base64UrlEncode(std::string_view data);
 bool Base64UrlDecode(std::string_view encoded, std::string* out);
 // Compares secrets without leaking where they differ through timing.

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "services/common/digest.h"
 #include "services/common/validation.h"
 
 namespace kam {

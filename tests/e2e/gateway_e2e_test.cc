@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "kam/analytics/v1/analytics.grpc.pb.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
+#include "services/common/digest.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/support/process.h"
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "services/common/digest.h"
 #include "services/common/identity.h"
 
 namespace kam::fuzz {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 
+#include "services/common/digest.h"
 #include "services/common/identity.h"
 #include "tests/fuzz/fuzz_support.h"
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_split.h"
+#include "services/common/digest.h"
 #include "services/gateway/auth_keys.h"
 #include "tests/unit/rsa_test_keys.h"
 

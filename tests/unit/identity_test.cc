@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "services/common/digest.h"
 
 namespace kam {
 namespace {

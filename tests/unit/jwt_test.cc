@@ -7,6 +7,7 @@
 #include <set>
 
 #include "absl/strings/str_split.h"
+#include "services/common/digest.h"
 #include "tests/unit/rsa_test_keys.h"
 
 namespace kam {
