@@ -375,6 +375,8 @@ TEST_F(HostileInputTest, MalformedBytesOnEveryMethod) {
     if (caller == nullptr) caller = std::make_unique<RawCaller>(target.route.address);
   }
 
+  // Sets of four random bodies per method and route; the longer mode sends ten.
+  const int random_rounds = ByMode(1, 10);
   std::mutex mutex;
   std::vector<std::string> undocumented;
   std::map<std::string, std::map<std::string, int>> codes_by_kind;
@@ -387,7 +389,7 @@ TEST_F(HostileInputTest, MalformedBytesOnEveryMethod) {
       const std::string full = FullMethod(method);
       const uint32_t seed = static_cast<uint32_t>(std::hash<std::string>()(full));
       for (const HostilePayload& payload :
-           HostilePayloads(*method.input_type(), seed, kOversizedBytes)) {
+           HostilePayloads(*method.input_type(), seed, random_rounds, kOversizedBytes)) {
         const std::string request_id = absl::StrCat("hostile-", ++sequence);
         const grpc::Status status = report.Timed(request_id, method.name(), [&] {
           return callers.at(target.route.address)->Call(

@@ -193,14 +193,17 @@ std::string FilledMessage(const Descriptor& request) {
 }
 
 std::vector<HostilePayload> HostilePayloads(const Descriptor& request, uint32_t seed,
-                                            int oversized_bytes) {
+                                            int random_rounds, int oversized_bytes) {
   constexpr auto kUnparsable = HostileExpectation::kUnparsable;
   constexpr auto kMaybeParsable = HostileExpectation::kMaybeParsable;
   constexpr auto kOversized = HostileExpectation::kOversized;
   std::mt19937 random(seed);
   std::vector<HostilePayload> payloads;
-  for (size_t size : {1, 16, 256, 4096}) {
-    payloads.push_back({absl::StrCat("random_", size), RandomBytes(random, size), kMaybeParsable});
+  for (int round = 0; round < random_rounds; ++round) {
+    for (size_t size : {1, 16, 256, 4096}) {
+      payloads.push_back(
+          {absl::StrCat("random_", size), RandomBytes(random, size), kMaybeParsable});
+    }
   }
   const std::string valid = FilledMessage(request);
   payloads.push_back({"truncated_last_byte", valid.substr(0, valid.size() - 1), kUnparsable});

@@ -28,12 +28,13 @@ struct HostilePayload {
   HostileExpectation expectation = HostileExpectation::kUnparsable;
 };
 
-// The hostile bodies sent to a method whose request type is `request`: random bytes (from
-// `seed`, so a run is reproducible), truncated valid messages, wrong and invalid wire types,
-// huge and overlong length prefixes, groups and sub-messages nested past protobuf's recursion
-// limit, and, when `oversized_bytes` > 0, one message of that size.
+// The hostile bodies sent to a method whose request type is `request`: `random_rounds` sets of
+// random bytes (from `seed`, so a run is reproducible), truncated valid messages, wrong and
+// invalid wire types, huge and overlong length prefixes, groups and sub-messages nested past
+// protobuf's recursion limit, and, when `oversized_bytes` > 0, one message of that size.
 std::vector<HostilePayload> HostilePayloads(const google::protobuf::Descriptor& request,
-                                            uint32_t seed, int oversized_bytes);
+                                            uint32_t seed, int random_rounds,
+                                            int oversized_bytes);
 
 // A message of type `request` with every field set (sub-messages a few levels deep),
 // serialized; never empty (an empty message gets one unknown field).
