@@ -84,7 +84,8 @@ std::vector<OwnedService> EveryService() {
       kam::accounts::v1::Account::descriptor()->file()->pool()->FindFileByName(
           "kam/accounts/v1/accounts.proto");
   return {
-      {accounts->FindServiceByName("AccountService"), "accounts"},
+      {accounts == nullptr ? nullptr : accounts->FindServiceByName("AccountService"),
+       "accounts"},
       {kam::complaints::v1::CreateComplaintRequest::descriptor()->file()->FindServiceByName(
            "ComplaintService"),
        "complaints"},
