@@ -15,8 +15,6 @@
 // over, and the SQL that applies the filter to the projected accounts table (alias `a`).
 namespace kam::analytics {
 
-namespace v1 = kam::analytics::v1;
-
 // Process settings the projection and the analyses agree on.
 struct AnalyticsConfig {
   // Months are cut in this zone (--time-zone).

@@ -14,8 +14,6 @@
 // the page token of ListMyQueue. No validation here: the handlers check requests first.
 namespace kam::complaints {
 
-namespace v1 = kam::complaints::v1;
-
 // SLA statuses depend on the moment they are asked about: `now` is the call's time for
 // responses and the event's time for events.
 void ToProto(const Complaint& complaint, absl::Time now, v1::Complaint* out);

@@ -13,8 +13,6 @@
 // into the stores (complaint_service.cc).
 namespace kam::complaints {
 
-namespace v1 = kam::complaints::v1;
-
 struct ServiceParts {
   ComplaintStore* complaints;
   EventStore* events;
