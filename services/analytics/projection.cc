@@ -440,7 +440,9 @@ class GroupClosure {
       subtree.emplace_back(rows->getInt64(1), rows->getInt64(2));
       subtree_by_depth[subtree.back().second].push_back(subtree.back().first);
     }
-    for (const auto& [depth, ids] : subtree_by_depth) {
+    for (const auto& [level, ids] : subtree_by_depth) {
+      // A lambda may not capture a structured binding before C++20 (clang refuses it).
+      const int64_t depth = level;
       InChunks(ids, [&](const std::string& list, std::vector<SqlParam> chunk) {
         sql::PreparedStatement& remove = db_.Prepare(
             absl::StrCat("DELETE FROM account_groups WHERE depth > ? AND account_id IN ", list));

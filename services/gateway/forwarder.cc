@@ -1,9 +1,12 @@
 #include "services/gateway/forwarder.h"
 
+#include <google/protobuf/message.h>
 #include <grpcpp/support/client_callback.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <optional>
 
 #include "absl/time/clock.h"
@@ -44,6 +47,18 @@ grpc::Status ForClient(const grpc::Status& upstream, const std::string& request_
   }
 }
 
+// Whether `request` is a valid encoding of `type` (within protobuf's recursion limit, as the
+// service will parse it). gRPC C++ answers a request its callback handler cannot parse with
+// UNIMPLEMENTED and no message, which tells the caller the method does not exist; the gateway
+// checks first and names the real problem.
+bool ParsesAs(const google::protobuf::Descriptor& type, const grpc::ByteBuffer& request) {
+  std::unique_ptr<google::protobuf::Message> message(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(&type)->New());
+  grpc::ByteBuffer slices(request);  // shares the slices; the reader needs a mutable buffer
+  grpc::ProtoBufferReader reader(&slices);
+  return message->ParseFromZeroCopyStream(&reader);
+}
+
 }  // namespace
 
 // One forwarded call: read the request, forward it, relay the response (unary) or each
@@ -73,6 +88,12 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
       Complete(context_->IsCancelled()
                    ? grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")
                    : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
+      return;
+    }
+    const google::protobuf::Descriptor& type = *route_.method->input_type();
+    if (!ParsesAs(type, request_)) {
+      Complete(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "request is not a valid " + type.full_name() + " message"));
       return;
     }
     if (route_.method->server_streaming()) {

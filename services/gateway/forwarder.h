@@ -48,7 +48,8 @@ std::chrono::system_clock::time_point ForwardStreamDeadline(
     const ForwarderOptions& options);
 
 // Serves every method of the routed services by forwarding the request bytes unchanged
-// (no per-method code): admit the caller (authentication, policy, rate limit), sign the caller's
+// (no per-method code): admit the caller (authentication, policy, rate limit), refuse a body that
+// is no valid encoding of the method's request type (INVALID_ARGUMENT), sign the caller's
 // identity for the service, bound the deadline, forward, and relay the response or status. The
 // method's descriptor decides the shape: unary calls relay one response; server-streaming calls
 // relay each upstream message as it arrives, reading the next only once the caller has taken the

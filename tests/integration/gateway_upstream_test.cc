@@ -5,6 +5,7 @@
 // replicas balanced, deadlines and cancellation passed on, message sizes and rate limits
 // enforced, client-side metrics counted per call.
 #include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
@@ -383,6 +384,30 @@ TEST_F(GatewayUpstreamTest, OversizedRequestIsRefusedBeforeReachingTheService) {
   const grpc::Status status = CreateAccount(std::string(kGatewayMessageCap + 1, 'x'));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_TRUE(CreateAccount("Acme").ok());  // a normal one still passes
+  std::lock_guard<std::mutex> lock(backend_.mutex);
+  EXPECT_EQ(backend_.write_attempts, 1);
+}
+
+// Not a protobuf encoding (a length prefix past the end): without the gateway's check the
+// service's gRPC handler would answer UNIMPLEMENTED, as if the method did not exist.
+TEST_F(GatewayUpstreamTest, UnparsableRequestIsInvalidArgumentAndNeverReachesTheService) {
+  grpc::GenericStub generic(grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_port_),
+                                                grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  Authorize(&context, "erp-feed", {"system"});
+  const std::string truncated = "\x0a\x7f" "abc";  // field 1, 127 bytes announced, 3 sent
+  grpc::Slice slice(truncated);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&context, absl::StrCat("/", kAccountService, "/CreateAccount"),
+                    grpc::StubOptions(), &request, &response,
+                    [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  const grpc::Status status = done.get_future().get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "request is not a valid kam.accounts.v1.CreateAccountRequest message");
+  EXPECT_TRUE(CreateAccount("Acme").ok());  // a valid one still passes
   std::lock_guard<std::mutex> lock(backend_.mutex);
   EXPECT_EQ(backend_.write_attempts, 1);
 }
