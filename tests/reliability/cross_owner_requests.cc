@@ -568,10 +568,5 @@ std::unique_ptr<Message> NewRequest(const google::protobuf::MethodDescriptor& me
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(method.input_type())->New());
 }
 
-std::unique_ptr<Message> NewResponse(const google::protobuf::MethodDescriptor& method) {
-  return std::unique_ptr<Message>(google::protobuf::MessageFactory::generated_factory()
-                                      ->GetPrototype(method.output_type())
-                                      ->New());
-}
 
 }  // namespace kam::reliability

@@ -46,10 +46,8 @@ const std::map<std::string, RequestBuilder>& CrossOwnerRequests();
 std::vector<const google::protobuf::MethodDescriptor*> PublicMethods();
 std::string FullName(const google::protobuf::MethodDescriptor& method);
 
-// A new, empty request or response message of `method`.
+// A new, empty request message of `method` (responses: field_reflection.h NewResponse).
 std::unique_ptr<google::protobuf::Message> NewRequest(
-    const google::protobuf::MethodDescriptor& method);
-std::unique_ptr<google::protobuf::Message> NewResponse(
     const google::protobuf::MethodDescriptor& method);
 
 }  // namespace kam::reliability

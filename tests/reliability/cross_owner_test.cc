@@ -39,6 +39,7 @@
 #include "services/common/jwt.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/reliability/cross_owner_requests.h"
+#include "tests/reliability/field_reflection.h"
 #include "tests/reliability/scenario_report.h"
 #include "tests/reliability/stack_checks.h"
 
