@@ -165,7 +165,7 @@ absl::StatusOr<json> ParseJson(std::string_view text) {
   json doc;
   try {
     doc = json::parse(text.begin(), text.end(), check_keys);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     return InvalidField(kRootPath, absl::StrCat("not valid JSON: ", e.what()));
   }
   if (!repeated.empty()) {

@@ -109,7 +109,7 @@ absl::StatusOr<Policy> Policy::Parse(std::string_view text, const Services& serv
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     return Invalid(absl::StrCat("is not valid JSON: ", e.what()));
   }
   if (!doc.is_object()) return Invalid("must be a JSON object");
