@@ -559,9 +559,6 @@ std::vector<const google::protobuf::MethodDescriptor*> PublicMethods() {
   return methods;
 }
 
-std::string FullName(const google::protobuf::MethodDescriptor& method) {
-  return absl::StrCat("/", method.service()->full_name(), "/", method.name());
-}
 
 std::unique_ptr<Message> NewRequest(const google::protobuf::MethodDescriptor& method) {
   return std::unique_ptr<Message>(

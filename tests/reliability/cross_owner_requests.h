@@ -44,7 +44,6 @@ const std::map<std::string, RequestBuilder>& CrossOwnerRequests();
 
 // Every method of those four services, from their descriptors: what the table must cover.
 std::vector<const google::protobuf::MethodDescriptor*> PublicMethods();
-std::string FullName(const google::protobuf::MethodDescriptor& method);
 
 // A new, empty request message of `method` (responses: field_reflection.h NewResponse).
 std::unique_ptr<google::protobuf::Message> NewRequest(

@@ -177,7 +177,7 @@ Answer Invoke(const std::shared_ptr<grpc::Channel>& channel, const MethodDescrip
   grpc::ClientContext context;
   for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
   context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
-  const std::string name = FullName(method);
+  const std::string name = WirePath(method);
   Answer answer;
   if (!method.server_streaming()) {
     const grpc::internal::RpcMethod rpc(name.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
@@ -412,7 +412,7 @@ std::shared_ptr<grpc::Channel> CrossOwnerTest::ServiceChannel(const MethodDescri
 
 const MethodDescriptor& CrossOwnerTest::Method(const std::string& full_name) {
   for (const MethodDescriptor* method : PublicMethods()) {
-    if (FullName(*method) == full_name) return *method;
+    if (WirePath(*method) == full_name) return *method;
   }
   ADD_FAILURE() << "no method " << full_name;
   return *PublicMethods().front();
@@ -424,7 +424,7 @@ Answer CrossOwnerTest::Call(ScenarioReport& report, const std::shared_ptr<grpc::
   for (int attempt = 0;; ++attempt) {
     const std::string request_id = NextRequestId();
     std::unique_ptr<Message> request = NewRequest(method);
-    CrossOwnerRequests().at(FullName(method))(target, request_id, *request);
+    CrossOwnerRequests().at(WirePath(method))(target, request_id, *request);
     Answer answer;
     report.Timed(request_id, method.name(), [&] {
       answer = Invoke(channel, method, *request, metadata(request_id));
@@ -440,7 +440,7 @@ Answer CrossOwnerTest::Call(ScenarioReport& report, const std::shared_ptr<grpc::
 
 Answer CrossOwnerTest::AsManagerA(ScenarioReport& report, const MethodDescriptor& method,
                                   const Target& target, bool through_gateway) {
-  const std::string full = FullName(method);
+  const std::string full = WirePath(method);
   Answer answer;
   if (through_gateway) {
     const std::string token = Token(kManagerA, {"account_manager"});
@@ -461,7 +461,7 @@ Answer CrossOwnerTest::AsManagerA(ScenarioReport& report, const MethodDescriptor
 void CrossOwnerTest::NoteDenial(const Answer& answer, const MethodDescriptor& method,
                                 const std::string& request_id) {
   if (answer.status.error_code() != grpc::StatusCode::PERMISSION_DENIED) return;
-  denials_.push_back({request_id, FullName(method),
+  denials_.push_back({request_id, WirePath(method),
                       absl::StartsWith(answer.status.error_message(), kGatewayDenial)});
 }
 
@@ -573,7 +573,7 @@ void CrossOwnerTest::CheckDenialsAudited(ScenarioReport& report) {
 TEST_F(CrossOwnerTest, EveryMethodHasACrossOwnerRequest) {
   ScenarioReport report("cross_owner_method_table");
   std::set<std::string> described;
-  for (const MethodDescriptor* method : PublicMethods()) described.insert(FullName(*method));
+  for (const MethodDescriptor* method : PublicMethods()) described.insert(WirePath(*method));
   std::vector<std::string> uncovered;
   for (const std::string& method : described) {
     if (CrossOwnerRequests().count(method) == 0) uncovered.push_back(method);
@@ -726,7 +726,7 @@ TEST_F(CrossOwnerTest, ForgedIdentitiesAreRefusedOnEveryMethod) {
     accepted_where.push_back(where + ": " + Normalized(answer.status));
   };
   for (const MethodDescriptor* method : PublicMethods()) {
-    const std::string full = FullName(*method);
+    const std::string full = WirePath(*method);
     judge(Call(report, GatewayChannel(), *method, b_,
                [&](const std::string& id) { return Bearer(forged_token, id); }),
           method->name() + " gateway");

@@ -48,6 +48,7 @@
 #include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "kam/gateway/v1/gateway.grpc.pb.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/reliability/field_reflection.h"
 #include "tests/reliability/hostile_payloads.h"
 #include "tests/reliability/scenario_report.h"
 #include "tests/reliability/stack_checks.h"
@@ -96,10 +97,6 @@ std::vector<OwnedService> EveryService() {
            "GatewayService"),
        "gateway"},
   };
-}
-
-std::string FullMethod(const MethodDescriptor& method) {
-  return absl::StrCat("/", method.service()->full_name(), "/", method.name());
 }
 
 // The gateway's method policy (services/gateway/policy.json): the role each method is called
@@ -323,7 +320,7 @@ class HostileInputTest : public e2e::E2eTest {
   // signed identity at a service; the subject is per method so no rate limit is shared.
   static e2e::Metadata CallerMetadata(const MethodDescriptor& method, const std::string& route,
                                       const std::string& request_id) {
-    const std::string full = FullMethod(method);
+    const std::string full = WirePath(method);
     const std::string subject = absl::StrCat("hostile-", method.service()->name(), "-",
                                              method.name());
     const std::string role = RoleFor(full);
@@ -387,7 +384,7 @@ TEST_F(HostileInputTest, MalformedBytesOnEveryMethod) {
     for (size_t i = next++; i < targets.size(); i = next++) {
       const Target& target = targets[i];
       const MethodDescriptor& method = *target.method;
-      const std::string full = FullMethod(method);
+      const std::string full = WirePath(method);
       const uint32_t seed = static_cast<uint32_t>(std::hash<std::string>()(full));
       for (const HostilePayload& payload :
            HostilePayloads(*method.input_type(), seed, random_rounds, kOversizedBytes)) {

@@ -18,6 +18,7 @@
 #include "kam/analytics/v1/analytics.grpc.pb.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "tests/reliability/concurrency_support.h"
+#include "tests/reliability/field_reflection.h"
 #include "tests/reliability/stack_checks.h"
 
 namespace kam::reliability {
@@ -46,7 +47,7 @@ grpc::Status CallMethod(const Caller& caller, const MethodDescriptor* method,
                         const Message& request, Message* response) {
   grpc::ClientContext context;
   caller.Prepare(&context);
-  const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
+  const std::string path = WirePath(*method);
   const grpc::internal::RpcMethod rpc(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
                                       caller.channel());
   return grpc::internal::BlockingUnaryCall<Message, Message>(caller.channel().get(), rpc,
