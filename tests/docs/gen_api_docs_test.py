@@ -76,7 +76,10 @@ class GenApiDocsTest(unittest.TestCase):
 
     def test_comment_text_stays_literal(self):
         page = self.generate()
-        self.assertIn("A thing with a &lt;b>tag&lt;/b> and a \\* star.", page)
+        self.assertIn("A thing with a &lt;b>tag&lt;/b> and a \\* star.\n\\# not a heading\n"
+                      "\\--- not a rule", page)
+        # The first comment inside a service's braces is not the service's comment.
+        self.assertNotIn("section heading", page)
         # "Errors:" starts a paragraph of its own.
         self.assertIn("Documented method.\n\nErrors: NOT_FOUND", page)
 
