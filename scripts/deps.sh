@@ -16,6 +16,8 @@ if [[ ${1:-} != --build-only ]]; then
   packages+=(mariadb-server mariadb-client prometheus curl openssl)
   # The sanitized tree and libFuzzer targets (scripts/dev build_sanitized).
   packages+=(clang libclang-rt-14-dev)
+  # scripts/gen-api-docs and its check (api_docs_check): protoc's descriptors read in Python.
+  packages+=(python3 python3-protobuf)
 fi
 
 missing=()
