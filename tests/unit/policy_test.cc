@@ -151,10 +151,10 @@ TEST(PolicyTest, EveryRoleMayReadComplaintsAndOnlyPeopleListDepartments) {
   }
 }
 
-// The roles analytics.proto gives each method: analyses for the people who plan sales (and
+// The roles analytics is meant for (docs/API.md shows them from policy.json): analyses for the people who plan sales (and
 // managers, over their own accounts), inputs and the tier review for those who own them.
 // Handlers and service agents get no analytics; system only feeds inputs and runs reviews.
-TEST(PolicyTest, AnalyticsMethodsAreOpenToTheRolesTheProtoNames) {
+TEST(PolicyTest, AnalyticsMethodsAreOpenToTheRolesTheyServe) {
   const Policy policy = Default();
   const std::set<std::string> analyses = {"director", "analyst", "account_manager", "admin"};
   const std::set<std::string> reviewers = {"director", "analyst", "admin"};
