@@ -63,7 +63,8 @@ const av1::Account* Named(const std::vector<av1::Account>& accounts, const std::
   return nullptr;
 }
 
-std::string ThisYear() { return ReviewPeriod(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())); }
+// The year the demo's tier review looked at.
+std::string ReviewYear() { return ReviewPeriod(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())); }
 
 TEST(DemoTest, ThePlanIsTheSameForTheSameSeedAndDiffersForAnother) {
   const DemoStack::Run a = Demo().RunDemo({"--plan-digest"});
@@ -131,7 +132,7 @@ TEST(DemoTest, TwelveGroupsTheFlagshipThreeLevelsOfSubsidiariesDeep) {
 
 TEST(DemoTest, RevenueIsParetoShapedAndTheFlagshipIsTheBiggestCustomer) {
   nv1::AnalyzeAbcRequest request;
-  request.set_period(ThisYear());
+  request.set_period(ReviewYear());
   request.set_page_size(5);
   nv1::AnalyzeAbcResponse abc;
   ASSERT_THAT(Demo().As("dir.wang").Call(&AnalyticsStub::AnalyzeAbc, request, &abc), GrpcOk());

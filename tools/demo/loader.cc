@@ -16,6 +16,10 @@
 #include "services/common/jwt.h"
 
 namespace kam::demo {
+
+// The load day's year in the company's time zone (Asia/Shanghai, UTC+8).
+std::string CurrentYear(absl::CivilDay today);
+
 namespace {
 
 namespace av1 = ::kam::accounts::v1;
@@ -640,8 +644,9 @@ class Loader {
     return s;
   }
 
+  // The account's revenue in the load day's year, today's order included.
   int64_t ExpectedRevenueThisYear(int account) const {
-    const std::string year = ReviewPeriod(options_.today);
+    const std::string year = CurrentYear(options_.today);
     const absl::TimeZone shanghai = absl::FixedTimeZone(8 * 3600);
     int64_t total = todays_order_ * (account == plan_.biggest ? 1 : 0);
     for (const OrderPlan& o : plan_.orders) {
@@ -652,8 +657,10 @@ class Loader {
     return total;
   }
 
+  // Waits until analytics shows the last accounts write (today's order) and the complaints
+  // in their final states.
   absl::Status WaitForAnalytics() {
-    const std::string period = ReviewPeriod(options_.today);
+    const std::string period = CurrentYear(options_.today);
     const int64_t expected = ExpectedRevenueThisYear(plan_.biggest);
     const absl::Time base = absl::FromCivil(options_.today, absl::UTCTimeZone());
     const absl::TimeZone shanghai = absl::FixedTimeZone(8 * 3600);
@@ -730,9 +737,13 @@ absl::Time DayTime(absl::CivilDay today, int day) {
   return absl::FromCivil(absl::CivilHour(today + day) + 2, absl::UTCTimeZone());
 }
 
-std::string ReviewPeriod(absl::CivilDay today) {
+std::string CurrentYear(absl::CivilDay today) {
   return absl::FormatTime("%Y", absl::FromCivil(today, absl::UTCTimeZone()) + absl::Hours(8),
                           absl::UTCTimeZone());
+}
+
+std::string ReviewPeriod(absl::CivilDay today) {
+  return today.month() >= 7 ? CurrentYear(today) : absl::StrCat(today.year() - 1);
 }
 
 absl::Status Load(const Plan& plan, const LoadOptions& options, LoadResult* result) {

@@ -48,7 +48,8 @@ absl::Status Load(const Plan& plan, const LoadOptions& options, LoadResult* resu
 // The time a plan day offset stands for: 10:00 Asia/Shanghai (02:00 UTC) on that day.
 absl::Time DayTime(absl::CivilDay today, int day);
 
-// The analytics period ("YYYY") of the load day, in the company's time zone.
+// The year ("YYYY", company time zone) the tier review looks at: the load day's year from
+// July on, else the year before, so that it always holds at least six months of orders.
 std::string ReviewPeriod(absl::CivilDay today);
 
 }  // namespace kam::demo
