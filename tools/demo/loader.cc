@@ -72,7 +72,8 @@ class Gateway {
                     const Request& request, Response* response, const std::string& what) {
     const std::string token = TokenFor(subject);
     grpc::Status status;
-    for (int attempt = 0; attempt < 8; ++attempt) {
+    // Up to ~20 s: long enough for complaints' replica of a new account, or a rate limit.
+    for (int attempt = 0; attempt < 15; ++attempt) {
       grpc::ClientContext context;
       context.AddMetadata("authorization", "Bearer " + token);
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
