@@ -39,6 +39,7 @@ struct Options {
   double seconds = 10;
   int deadline_ms = 1000;
   int connections = 8;
+  int nice = 0;
 };
 
 // Outcomes of every ended call, from gRPC's callback threads.
@@ -210,8 +211,16 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--connections", options.connections, "connections to the gateway")
       ->check(CLI::PositiveNumber);
+  app.add_option("--nice", options.nice, "scheduling priority of this process (-20..19)")
+      ->check(CLI::Range(-20, 19));
   CLI11_PARSE(app, argc, argv);
+  // --nice below 0 (root only) lets the generator take CPU from the stack it loads: the way
+  // to reproduce the gateway's collapse when it is itself starved of CPU (RELIABILITY.md).
+  // Set before gRPC starts its threads, which inherit it.
+  const bool niced = options.nice == 0 || setpriority(PRIO_PROCESS, 0, options.nice) == 0;
   Generator generator(options);
-  std::cout << generator.Run().dump() << std::endl;
+  nlohmann::json figures = generator.Run();
+  figures["nice"] = niced ? options.nice : 0;
+  std::cout << figures.dump() << std::endl;
   return 0;
 }
