@@ -101,8 +101,8 @@ class Generator {
     for (int i = 0; i < options.connections; ++i) {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      stubs_.push_back(v1::AccountService::NewStub(grpc::CreateCustomChannel(
-          options.target, grpc::InsecureChannelCredentials(), args)));
+      stubs_.push_back(v1::AccountService::NewStub(
+          grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args)));
     }
   }
 

@@ -15,10 +15,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -179,8 +179,7 @@ class OverloadTest : public e2e::E2eTest {
     EXPECT_NE(loadgen, nullptr) << "KAM_OVERLOAD_LOADGEN_BIN is not set";
     if (loadgen == nullptr) return {};
     std::vector<std::string> argv = {
-        loadgen,
-        absl::StrCat("--target=", stack().service("gateway").address()),
+        loadgen, absl::StrCat("--target=", stack().service("gateway").address()),
         absl::StrCat("--account=", account_.id()),
         absl::StrCat("--seconds=", absl::ToDoubleSeconds(duration)),
         absl::StrCat("--deadline-ms=", absl::ToInt64Milliseconds(kCallDeadline))};
@@ -247,15 +246,16 @@ TEST_F(OverloadTest, TwiceTheCapacityKeepsThroughputRefusesTheExcessQuickly) {
   report.Figure("loadgen_cpu_ms_per_call",
                 1000 * load.cpu_seconds / static_cast<double>(std::max<int64_t>(load.ended, 1)));
 
-  const int64_t refused = load.Count(grpc::StatusCode::RESOURCE_EXHAUSTED) +
-                          load.Count(grpc::StatusCode::UNAVAILABLE);
+  const int64_t refused =
+      load.Count(grpc::StatusCode::RESOURCE_EXHAUSTED) + load.Count(grpc::StatusCode::UNAVAILABLE);
   const double refused_p99 = std::max(load.P99(grpc::StatusCode::RESOURCE_EXHAUSTED),
                                       load.P99(grpc::StatusCode::UNAVAILABLE));
   const int64_t timed_out = load.Count(grpc::StatusCode::DEADLINE_EXCEEDED);
   const int64_t ok = load.Count(grpc::StatusCode::OK);
   const int64_t other = load.ended - ok - refused - timed_out;
   const double goodput = load.ok_per_s;
-  report.Figure("offered_per_s", static_cast<double>(load.issued) / absl::ToDoubleSeconds(duration));
+  report.Figure("offered_per_s",
+                static_cast<double>(load.issued) / absl::ToDoubleSeconds(duration));
   report.Figure("goodput_per_s", goodput);
   report.Figure("goodput_share_of_capacity", goodput / capacity);
   report.Figure("ok_p99_ms", load.P99(grpc::StatusCode::OK));
