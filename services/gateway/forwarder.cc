@@ -144,7 +144,8 @@ class ForwardedCall final : public grpc::ServerGenericBidiReactor {
     // Shedding comes before authentication so that refusing costs as little as possible.
     if (InFlightLimit* limit = forwarder_.options_.in_flight_limit;
         limit != nullptr && !route_.method->server_streaming()) {
-      absl::StatusOr<InFlightLimit::Slot> slot = limit->Acquire();
+      absl::StatusOr<InFlightLimit::Slot> slot =
+          limit->Acquire(context_->deadline(), std::chrono::system_clock::now());
       if (!slot.ok()) return slot.status();
       slot_ = *std::move(slot);
     }

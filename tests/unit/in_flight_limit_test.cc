@@ -4,6 +4,8 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <chrono>
+#include <string>
 #include <vector>
 
 namespace kam::gateway {
@@ -60,6 +62,44 @@ TEST(InFlightLimitTest, CountsRefusalsAndShowsCallsInFlight) {
   const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
   EXPECT_NE(text.find("kam_gateway_overload_refused_total 2"), std::string::npos) << text;
   EXPECT_NE(text.find("kam_gateway_in_flight_calls 1"), std::string::npos) << text;
+}
+
+// Calls whose deadline leaves less than forwarded calls lately took: refused while busy.
+TEST(InFlightLimitTest, WhileBusyRefusesCallsWithLessDeadlineLeftThanCallsTake) {
+  using std::chrono::milliseconds;
+  InFlightLimit limit(4, nullptr);
+  for (int i = 0; i < 200; ++i) limit.NoteCallTime(milliseconds(20));
+  EXPECT_GT(limit.recent_call_time(), milliseconds(15));
+  const auto now = std::chrono::system_clock::now();
+  const auto no_deadline = std::chrono::system_clock::time_point::max();
+
+  // Not busy: room for everyone, whatever their deadline.
+  absl::StatusOr<InFlightLimit::Slot> first = limit.Acquire(now + milliseconds(1), now);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<InFlightLimit::Slot> second = limit.Acquire(now + milliseconds(1), now);
+  ASSERT_TRUE(second.ok()) << second.status();
+
+  // Half in flight: busy. Too little deadline left is refused; enough, or none set, is not.
+  absl::StatusOr<InFlightLimit::Slot> hurried = limit.Acquire(now + milliseconds(5), now);
+  EXPECT_TRUE(absl::IsResourceExhausted(hurried.status())) << hurried.status();
+  EXPECT_NE(hurried.status().message().find("deadline"), std::string::npos);
+  EXPECT_EQ(limit.in_flight(), 2);
+  absl::StatusOr<InFlightLimit::Slot> patient = limit.Acquire(now + milliseconds(500), now);
+  EXPECT_TRUE(patient.ok()) << patient.status();
+  absl::StatusOr<InFlightLimit::Slot> unbounded = limit.Acquire(no_deadline, now);
+  EXPECT_TRUE(unbounded.ok()) << unbounded.status();
+}
+
+TEST(InFlightLimitTest, RecentCallTimeFollowsTheCalls) {
+  using std::chrono::milliseconds;
+  InFlightLimit limit(4, nullptr);
+  EXPECT_EQ(limit.recent_call_time(), milliseconds(0));
+  for (int i = 0; i < 300; ++i) limit.NoteCallTime(milliseconds(100));
+  EXPECT_GT(limit.recent_call_time(), milliseconds(90));
+  limit.NoteCallTime(milliseconds(5000));  // one slow call barely moves it
+  EXPECT_LT(limit.recent_call_time(), milliseconds(300));
+  for (int i = 0; i < 300; ++i) limit.NoteCallTime(milliseconds(2));
+  EXPECT_LT(limit.recent_call_time(), milliseconds(10));
 }
 
 }  // namespace
