@@ -81,9 +81,10 @@ void ServerRunner::AddService(grpc::Service* service, const std::string& full_na
   Describe(full_name);
 }
 
-void ServerRunner::AddGenericService(grpc::CallbackGenericService* service,
+void ServerRunner::AddGenericService(QueueDrivenService* service,
                                      const std::vector<std::string>& full_names) {
-  builder_.RegisterCallbackGenericService(service);
+  service->Register(builder_);
+  queue_driven_.push_back(service);
   for (const std::string& full_name : full_names) Describe(full_name);
 }
 
@@ -113,6 +114,7 @@ absl::Status ServerRunner::Run() {
   if (!server || bound_port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on gRPC port ", settings_.grpc_port));
   }
+  for (QueueDrivenService* service : queue_driven_) service->Start();
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(kLivenessService, true);
   SetReadinessStatus(health, service_names_, readiness_());
@@ -149,6 +151,7 @@ absl::Status ServerRunner::Run() {
   LogInfo("serving",
           {{"grpc_port", settings_.grpc_port}, {"metrics_port", settings_.metrics_port}});
   server->Wait();
+  for (QueueDrivenService* service : queue_driven_) service->Stop();
   signal_waiter.join();
   readiness_loop.join();
   LogInfo("stopped");

@@ -34,6 +34,17 @@ bool TerminationPending();
 // spread over new replicas. ServerRunner applies it; tests building servers by hand too.
 void ApplyServerLimits(grpc::ServerBuilder& builder, const ServerSettings& settings);
 
+// A service driven by completion queues and threads of its own (the gateway's forwarder,
+// which keeps each forwarded call on one thread). ServerRunner calls Register before the
+// server starts, Start once it runs, and Stop after it has shut down (all calls done).
+class QueueDrivenService {
+ public:
+  virtual ~QueueDrivenService() = default;
+  virtual void Register(grpc::ServerBuilder& builder) = 0;
+  virtual void Start() = 0;
+  virtual void Stop() = 0;
+};
+
 // Serves a process's gRPC services with reflection, grpc.health.v1, the grpc_server_*
 // metrics on /metrics and graceful drain:
 //  - health "" (readiness) follows `readiness` polled every second; "liveness" is always
@@ -56,8 +67,7 @@ class ServerRunner {
   void AddService(grpc::Service* service, const std::string& full_name);
   // For the gateway: serves every method not registered explicitly; `full_names` are the
   // forwarded services.
-  void AddGenericService(grpc::CallbackGenericService* service,
-                         const std::vector<std::string>& full_names);
+  void AddGenericService(QueueDrivenService* service, const std::vector<std::string>& full_names);
   void SetReadiness(std::function<bool()> readiness) { readiness_ = std::move(readiness); }
 
   // Starts serving and blocks until a termination signal has been handled and the server
@@ -72,6 +82,7 @@ class ServerRunner {
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<GrpcServerMetrics> grpc_metrics_;
   std::vector<std::string> service_names_;
+  std::vector<QueueDrivenService*> queue_driven_;
   grpc::ServerBuilder builder_;
   std::function<bool()> readiness_ = [] { return true; };
 };

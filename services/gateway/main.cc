@@ -64,6 +64,12 @@ int main(int argc, char** argv) {
                   "RESOURCE_EXHAUSTED (0: no cap)")
       ->envname("KAM_MAX_IN_FLIGHT")
       ->check(CLI::Range(0, 1000000));
+  settings.app()
+      .add_option("--forward-queues", options.queues,
+                  "completion queues (one thread each) forwarding calls; 1 keeps each call on "
+                  "one thread, more spread the gateway over more cores")
+      ->envname("KAM_FORWARD_QUEUES")
+      ->check(CLI::Range(1, 64));
   settings.ParseOrExit(argc, argv);
   if (options.default_deadline > options.max_deadline) {
     std::cerr << "kam-gateway: --default-deadline (KAM_DEFAULT_DEADLINE) must not exceed "

@@ -228,10 +228,9 @@ class GatewayStreamTest : public ::testing::Test {
     // Routed to a closed port: were it forwarded, the caller would see UNAVAILABLE.
     const auto* bidi = BidiService(&test_pool_);
     forwarder_->AddRoute(*bidi, CreateUpstreamChannel(*bidi, "127.0.0.1:1", UpstreamOptions()));
-    gateway_ =
-        Serve([&](grpc::ServerBuilder& b) { b.RegisterCallbackGenericService(forwarder_.get()); },
-              &gateway_port_);
+    gateway_ = Serve([&](grpc::ServerBuilder& b) { forwarder_->Register(b); }, &gateway_port_);
     ASSERT_NE(gateway_port_, 0);
+    forwarder_->Start();
     stub_ = Stub(grpc::ChannelArguments());
   }
 
@@ -244,6 +243,7 @@ class GatewayStreamTest : public ::testing::Test {
 
   void TearDown() override {
     gateway_->Shutdown(system_clock::now() + milliseconds(500));
+    forwarder_->Stop();
     upstream_server_->Shutdown(system_clock::now() + milliseconds(500));
   }
 

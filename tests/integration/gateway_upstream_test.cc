@@ -194,15 +194,17 @@ class GatewayUpstreamTest : public ::testing::Test {
     ServerSettings settings;
     settings.max_message_bytes = kGatewayMessageCap;
     ApplyServerLimits(builder, settings);  // as ServerRunner does
-    builder.RegisterCallbackGenericService(forwarder_.get());
+    forwarder_->Register(builder);
     gateway_ = builder.BuildAndStart();
     ASSERT_NE(gateway_port_, 0);
+    forwarder_->Start();
     stub_ = v1::AccountService::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", gateway_port_), grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
     gateway_->Shutdown(system_clock::now() + milliseconds(500));
+    forwarder_->Stop();
     replica_a_server_->Shutdown(system_clock::now() + milliseconds(500));
     replica_b_server_->Shutdown(system_clock::now() + milliseconds(500));
   }
