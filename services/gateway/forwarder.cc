@@ -58,9 +58,6 @@ bool ParsesAs(const google::protobuf::Descriptor& type, const grpc::ByteBuffer& 
   return message->ParseFromZeroCopyStream(&reader);
 }
 
-// Runs each completed operation of `queue` until it is shut down and empty.
-void RunQueue(grpc::ServerCompletionQueue* queue);
-
 }  // namespace
 
 // One forwarded call: admit the caller, read the request, forward it, relay the response
@@ -77,20 +74,23 @@ class ForwardedCall {
     new ForwardedCall(forwarder, queue);
   }
 
-  // Runs the step a completed tag names.
-  static void Run(void* tag, bool ok) {
-    auto* step = static_cast<Step*>(tag);
-    ForwardedCall* call = step->call;
-    --call->pending_;
-    (call->*step->handler)(ok);
-    if (call->pending_ == 0) delete call;
-  }
 
  private:
   using Handler = void (ForwardedCall::*)(bool ok);
-  struct Step {
-    ForwardedCall* call;
-    Handler handler;
+  // The tag of one operation of the call.
+  class Step final : public QueueTag {
+   public:
+    Step(ForwardedCall* call, Handler handler) : call_(call), handler_(handler) {}
+    void OnCompleted(bool ok) override {
+      ForwardedCall* call = call_;
+      --call->pending_;
+      (call->*handler_)(ok);
+      if (call->pending_ == 0) delete call;
+    }
+
+   private:
+    ForwardedCall* call_;
+    Handler handler_;
   };
 
   ForwardedCall(Forwarder& forwarder, grpc::ServerCompletionQueue* queue)
@@ -100,9 +100,9 @@ class ForwardedCall {
   }
 
   // The tag of an operation about to start.
-  Step* Begin(Step& step) {
+  void* Begin(Step& step) {
     ++pending_;
-    return &step;
+    return AsTag(&step);
   }
 
   void OnAccepted(bool ok) {
@@ -336,40 +336,14 @@ void Forwarder::AddRoute(const google::protobuf::ServiceDescriptor& service,
   }
 }
 
-namespace {
-void RunQueue(grpc::ServerCompletionQueue* queue) {
-  void* tag = nullptr;
-  bool ok = false;
-  while (queue->Next(&tag, &ok)) ForwardedCall::Run(tag, ok);
-}
-}  // namespace
-
 void Forwarder::Register(grpc::ServerBuilder& builder) {
   builder.RegisterAsyncGenericService(&service_);
-  for (int i = 0; i < std::max(1, options_.queues); ++i) {
-    queues_.push_back(builder.AddCompletionQueue());
-  }
 }
 
-// Each queue keeps a few calls waiting for callers, so that a burst is matched at once.
-void Forwarder::Start() {
-  constexpr int kWaitingCallsPerQueue = 8;
-  for (const std::unique_ptr<grpc::ServerCompletionQueue>& queue : queues_) {
-    for (int i = 0; i < kWaitingCallsPerQueue; ++i) ForwardedCall::Accept(*this, queue.get());
-    threads_.emplace_back([queue = queue.get()] { RunQueue(queue); });
-  }
-}
-
-// The queues' threads end once their queue is shut down and empty; without threads (the
-// server never started) this drains the queues itself.
-void Forwarder::Stop() {
-  for (const std::unique_ptr<grpc::ServerCompletionQueue>& queue : queues_) queue->Shutdown();
-  if (threads_.empty()) {
-    for (const std::unique_ptr<grpc::ServerCompletionQueue>& queue : queues_) RunQueue(queue.get());
-  }
-  for (std::thread& thread : threads_) thread.join();
-  threads_.clear();
-  queues_.clear();
+// A few calls wait for callers on each queue, so that a burst is matched at once.
+void Forwarder::Start(grpc::ServerCompletionQueue* queue) {
+  constexpr int kWaitingCalls = 8;
+  for (int i = 0; i < kWaitingCalls; ++i) ForwardedCall::Accept(*this, queue);
 }
 
 }  // namespace kam::gateway

@@ -8,12 +8,11 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "services/common/call_observer.h"
-#include "services/common/server_runner.h"
+#include "services/common/serving_queues.h"
 #include "services/gateway/admission.h"
 #include "services/gateway/in_flight_limit.h"
 
@@ -35,11 +34,6 @@ struct ForwarderOptions {
   // Load shedding of unary calls (streams are long-lived and capped by their producers);
   // null: no cap.
   InFlightLimit* in_flight_limit = nullptr;
-  // Completion queues, one thread each. A forwarded call stays on its queue's thread from
-  // the caller's request to the upstream's answer and back, so one queue costs the fewest
-  // thread hand-offs per call (bench/README.md: about 2 context switches per call against
-  // 9.5 with gRPC's callback API); more queues spread calls over more cores.
-  int queues = 1;
 };
 
 // The deadline a forwarded unary call gets: the caller's (`requested`; time_point::max()
@@ -63,9 +57,9 @@ std::chrono::system_clock::time_point ForwardStreamDeadline(
 // previous one (memory per stream stays one message, a slow caller slows the upstream).
 // Client-streaming and bidi methods are UNIMPLEMENTED.
 //
-// Served with gRPC's asynchronous API on queues of its own (ForwarderOptions::queues): each
-// call, with the upstream call it makes, runs on one queue's thread, so a call needs no locks.
-class Forwarder final : public QueueDrivenService {
+// Served with gRPC's asynchronous API on ServingQueues: each call, with the upstream call it
+// makes, runs on one queue's thread, so a call needs no locks.
+class Forwarder final : public AsyncService {
  public:
   Forwarder(ForwarderOptions options, const Admission* admission, const GrpcServerMetrics* metrics,
             const GrpcClientMetrics* client_metrics)
@@ -79,12 +73,8 @@ class Forwarder final : public QueueDrivenService {
   void AddRoute(const google::protobuf::ServiceDescriptor& service,
                 std::shared_ptr<grpc::ChannelInterface> channel);
 
-  // QueueDrivenService: the generic service and its queues, before the server starts; the
-  // threads once it runs; after the server has shut down (no call left), the queues drained.
   void Register(grpc::ServerBuilder& builder) override;
-  void Start() override;
-  void Stop() override;
-  ~Forwarder() override { Stop(); }
+  void Start(grpc::ServerCompletionQueue* queue) override;
 
  private:
   friend class ForwardedCall;
@@ -100,8 +90,6 @@ class Forwarder final : public QueueDrivenService {
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::map<std::string, Route, std::less<>> routes_;  // by full method, "/pkg.Service/Method"
   grpc::AsyncGenericService service_;
-  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace kam::gateway
