@@ -95,7 +95,7 @@ class ForwardedCall {
 
   ForwardedCall(Forwarder& forwarder, grpc::ServerCompletionQueue* queue)
       : forwarder_(forwarder), queue_(queue), stream_(&context_) {
-    context_.AsyncNotifyWhenDone(&done_);  // counted once the call is accepted
+    context_.AsyncNotifyWhenDone(AsTag(&done_));  // counted once the call is accepted
     forwarder_.service_.RequestCall(&context_, &stream_, queue_, queue_, Begin(accepted_));
   }
 
