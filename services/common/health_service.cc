@@ -8,8 +8,8 @@ using grpc::health::v1::HealthCheckResponse;
 // One Check call: answered at once from the status table.
 class HealthService::CheckCall {
  public:
-  CheckCall(HealthService& health, grpc::ServerCompletionQueue* queue)
-      : health_(health), queue_(queue), responder_(&context_) {
+  CheckCall(HealthService& health, grpc::ServerCompletionQueue* queue, LiveCalls* live)
+      : token_(live), live_(live), health_(health), queue_(queue), responder_(&context_) {
     health_.service_.RequestCheck(&context_, &request_, &responder_, queue_, queue_, AsTag(&accepted_));
   }
 
@@ -19,7 +19,7 @@ class HealthService::CheckCall {
       delete this;
       return;
     }
-    new CheckCall(health_, queue_);
+    new CheckCall(health_, queue_, live_);
     HealthCheckResponse response;
     {
       std::lock_guard<std::mutex> lock(health_.mutex_);
@@ -35,6 +35,8 @@ class HealthService::CheckCall {
 
   void OnFinished(bool) { delete this; }
 
+  LiveCalls::Token token_;
+  LiveCalls* live_;
   HealthService& health_;
   grpc::ServerCompletionQueue* queue_;
   grpc::ServerContext context_;
@@ -50,8 +52,8 @@ class HealthService::CheckCall {
 // latest status, and only when it differs from the last one sent).
 class HealthService::WatchCall {
  public:
-  WatchCall(HealthService& health, grpc::ServerCompletionQueue* queue)
-      : health_(health), queue_(queue), writer_(&context_) {
+  WatchCall(HealthService& health, grpc::ServerCompletionQueue* queue, LiveCalls* live)
+      : token_(live), live_(live), health_(health), queue_(queue), writer_(&context_) {
     context_.AsyncNotifyWhenDone(AsTag(&done_));  // counted once the call is accepted
     health_.service_.RequestWatch(&context_, &request_, &writer_, queue_, queue_, AsTag(&accepted_));
   }
@@ -75,7 +77,7 @@ class HealthService::WatchCall {
       delete this;
       return;
     }
-    new WatchCall(health_, queue_);
+    new WatchCall(health_, queue_, live_);
     std::lock_guard<std::mutex> lock(health_.mutex_);
     pending_ = 1;  // the done-notification
     health_.watches_.insert(this);
@@ -104,6 +106,8 @@ class HealthService::WatchCall {
     delete this;
   }
 
+  LiveCalls::Token token_;
+  LiveCalls* live_;
   HealthService& health_;
   grpc::ServerCompletionQueue* queue_;
   grpc::ServerContext context_;
@@ -138,9 +142,9 @@ HealthService::ServingStatus HealthService::StatusLocked(const std::string& serv
 
 void HealthService::Register(grpc::ServerBuilder& builder) { builder.RegisterService(&service_); }
 
-void HealthService::Start(grpc::ServerCompletionQueue* queue) {
-  new CheckCall(*this, queue);
-  new WatchCall(*this, queue);
+void HealthService::Start(grpc::ServerCompletionQueue* queue, LiveCalls* live) {
+  new CheckCall(*this, queue, live);
+  new WatchCall(*this, queue, live);
 }
 
 }  // namespace kam

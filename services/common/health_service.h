@@ -22,7 +22,7 @@ class HealthService final : public AsyncService {
   void SetServingStatus(const std::string& service, bool serving);
 
   void Register(grpc::ServerBuilder& builder) override;
-  void Start(grpc::ServerCompletionQueue* queue) override;
+  void Start(grpc::ServerCompletionQueue* queue, LiveCalls* live) override;
 
  private:
   class CheckCall;

@@ -3,7 +3,9 @@
 #include <grpcpp/completion_queue.h>
 #include <grpcpp/server_builder.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -34,6 +36,36 @@ class MemberTag final : public QueueTag {
   void (T::*handler_)(bool ok);
 };
 
+// Counts the call objects of ServingQueues' services. A call may start an operation from a
+// completion of its own (an upstream's answer makes the forwarder write to its caller) even
+// after the server has shut down, and gRPC aborts on an operation started on a queue that is
+// shut down and empty; so ServingQueues::Stop waits for every call object to be gone first.
+// A call object holds a Token for its whole life.
+class LiveCalls {
+ public:
+  class Token {
+   public:
+    explicit Token(LiveCalls* live) : live_(live) { live_->Add(); }
+    ~Token() { live_->Remove(); }
+    Token(const Token&) = delete;
+    Token& operator=(const Token&) = delete;
+
+   private:
+    LiveCalls* live_;
+  };
+
+  // Returns once no Token is alive.
+  void WaitForNone();
+
+ private:
+  void Add();
+  void Remove();
+
+  std::mutex mutex_;
+  std::condition_variable none_;
+  int count_ = 0;
+};
+
 // A service on gRPC's asynchronous API, served on ServingQueues. Every tag it gives a queue
 // is a QueueTag.
 class AsyncService {
@@ -41,8 +73,9 @@ class AsyncService {
   virtual ~AsyncService() = default;
   // Before the server is built.
   virtual void Register(grpc::ServerBuilder& builder) = 0;
-  // Once the server runs, once per queue: starts waiting for calls on `queue`.
-  virtual void Start(grpc::ServerCompletionQueue* queue) = 0;
+  // Once the server runs, once per queue: starts waiting for calls on `queue`. Every call
+  // object holds a LiveCalls::Token of `live`.
+  virtual void Start(grpc::ServerCompletionQueue* queue, LiveCalls* live) = 0;
 };
 
 // Completion queues with one thread each, serving AsyncServices and the client calls those
@@ -65,12 +98,14 @@ class ServingQueues {
   void Register(grpc::ServerBuilder& builder);
   // Once the server runs: the services wait for calls, the threads run the queues.
   void Start();
-  // After the server has shut down (gRPC requires it before a queue's shutdown): the
-  // queues are shut down and drained, the threads joined. Idempotent.
+  // After the server has shut down (gRPC requires it before a queue's shutdown): waits for
+  // the calls to end (LiveCalls), then the queues are shut down and drained, the threads
+  // joined. Idempotent.
   void Stop();
 
  private:
   int count_;
+  LiveCalls live_;
   std::vector<AsyncService*> services_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;

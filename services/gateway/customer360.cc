@@ -123,6 +123,12 @@ class Assembly : public std::enable_shared_from_this<Assembly> {
     call->reader->Finish(&call->response, &call->status, AsTag(call));
   }
 
+  // The caller left: answer CANCELLED now (nothing once answered).
+  void Cancel() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    Finish(lock, absl::CancelledError("cancelled"));
+  }
+
   // A section the policy denies the caller: named without calling.
   void Deny(v1::Customer360Section section) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -336,18 +342,18 @@ Customer360::Customer360(Customer360Backends backends, const Policy* policy,
 
 Customer360::~Customer360() = default;
 
-void Customer360::Fetch(const Caller& caller, int64_t account_id,
+std::function<void()> Customer360::Fetch(const Caller& caller, int64_t account_id,
                         std::chrono::system_clock::time_point deadline,
                         v1::GetCustomer360Response* response, grpc::CompletionQueue* queue,
                         std::function<void(absl::Status)> done) {
   if (account_id <= 0) {
     done(InvalidField("account_id", "must be a positive account id"));
-    return;
+    return [] {};
   }
   // The view is the account's: a caller who may not read the account sees nothing.
   if (absl::Status allowed = policy_.Check(kGetAccount, caller.principal); !allowed.ok()) {
     done(allowed);
-    return;
+    return [] {};
   }
   auto assembly = std::make_shared<Assembly>(caller, identity_key_, client_metrics_, deadline,
                                              response, queue, std::move(done));
@@ -462,6 +468,9 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
   }
 
   assembly->Launched(deadline);
+  return [weak = std::weak_ptr<Assembly>(assembly)] {
+    if (std::shared_ptr<Assembly> assembly = weak.lock()) assembly->Cancel();
+  };
 }
 
 }  // namespace kam::gateway

@@ -40,7 +40,9 @@ class Customer360 {
   // INVALID_ARGUMENT), in which case `response` is left empty. `response` must outlive the
   // call to `done`. The backend calls and the deadline's alarm complete on `queue` (a
   // ServingQueues queue, whose thread calls from here on); `done` runs there too, or at once.
-  void Fetch(const Caller& caller, int64_t account_id,
+  // Returns what ends the view at once with CANCELLED (the caller left); it does nothing once
+  // the view was answered. Call it on the queue's thread.
+  std::function<void()> Fetch(const Caller& caller, int64_t account_id,
              std::chrono::system_clock::time_point deadline, v1::GetCustomer360Response* response,
              grpc::CompletionQueue* queue, std::function<void(absl::Status)> done);
 

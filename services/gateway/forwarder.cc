@@ -70,8 +70,8 @@ bool ParsesAs(const google::protobuf::Descriptor& type, const grpc::ByteBuffer& 
 class ForwardedCall {
  public:
   // Waits for the next caller on `queue`.
-  static void Accept(Forwarder& forwarder, grpc::ServerCompletionQueue* queue) {
-    new ForwardedCall(forwarder, queue);
+  static void Accept(Forwarder& forwarder, grpc::ServerCompletionQueue* queue, LiveCalls* live) {
+    new ForwardedCall(forwarder, queue, live);
   }
 
 
@@ -93,8 +93,8 @@ class ForwardedCall {
     Handler handler_;
   };
 
-  ForwardedCall(Forwarder& forwarder, grpc::ServerCompletionQueue* queue)
-      : forwarder_(forwarder), queue_(queue), stream_(&context_) {
+  ForwardedCall(Forwarder& forwarder, grpc::ServerCompletionQueue* queue, LiveCalls* live)
+      : token_(live), live_(live), forwarder_(forwarder), queue_(queue), stream_(&context_) {
     context_.AsyncNotifyWhenDone(AsTag(&done_));  // counted once the call is accepted
     forwarder_.service_.RequestCall(&context_, &stream_, queue_, queue_, Begin(accepted_));
   }
@@ -108,7 +108,7 @@ class ForwardedCall {
   void OnAccepted(bool ok) {
     if (!ok) return;  // shutting down; no done-notification comes for a call never accepted
     ++pending_;       // the done-notification
-    Accept(forwarder_, queue_);
+    Accept(forwarder_, queue_, live_);
     observation_.emplace(forwarder_.metrics_, context_.method());
     const absl::Status admitted = Admit();
     observation_->set_request_id(caller_.request_id);
@@ -282,6 +282,8 @@ class ForwardedCall {
 
   void OnFinished(bool) {}
 
+  LiveCalls::Token token_;
+  LiveCalls* live_;
   Forwarder& forwarder_;
   grpc::ServerCompletionQueue* queue_;
   grpc::GenericServerContext context_;
@@ -341,9 +343,9 @@ void Forwarder::Register(grpc::ServerBuilder& builder) {
 }
 
 // A few calls wait for callers on each queue, so that a burst is matched at once.
-void Forwarder::Start(grpc::ServerCompletionQueue* queue) {
+void Forwarder::Start(grpc::ServerCompletionQueue* queue, LiveCalls* live) {
   constexpr int kWaitingCalls = 8;
-  for (int i = 0; i < kWaitingCalls; ++i) ForwardedCall::Accept(*this, queue);
+  for (int i = 0; i < kWaitingCalls; ++i) ForwardedCall::Accept(*this, queue, live);
 }
 
 }  // namespace kam::gateway

@@ -74,7 +74,7 @@ class Forwarder final : public AsyncService {
                 std::shared_ptr<grpc::ChannelInterface> channel);
 
   void Register(grpc::ServerBuilder& builder) override;
-  void Start(grpc::ServerCompletionQueue* queue) override;
+  void Start(grpc::ServerCompletionQueue* queue, LiveCalls* live) override;
 
  private:
   friend class ForwardedCall;

@@ -1,5 +1,6 @@
 #include "services/gateway/gateway_service.h"
 
+#include <functional>
 #include <optional>
 
 #include "absl/time/clock.h"
@@ -11,8 +12,8 @@ namespace kam::gateway {
 // and deletes itself when the answer has been sent (or the server shut down first).
 class GatewayServiceImpl::WhoAmICall {
  public:
-  WhoAmICall(GatewayServiceImpl& service, grpc::ServerCompletionQueue* queue)
-      : service_(service), queue_(queue), responder_(&context_) {
+  WhoAmICall(GatewayServiceImpl& service, grpc::ServerCompletionQueue* queue, LiveCalls* live)
+      : token_(live), live_(live), service_(service), queue_(queue), responder_(&context_) {
     service_.service_.RequestWhoAmI(&context_, &request_, &responder_, queue_, queue_,
                                     AsTag(&accepted_));
   }
@@ -25,7 +26,7 @@ class GatewayServiceImpl::WhoAmICall {
       delete this;
       return;
     }
-    new WhoAmICall(service_, queue_);
+    new WhoAmICall(service_, queue_, live_);
     CallObservation observation(service_.metrics_, kWhoAmI);
     absl::StatusOr<Caller> caller =
         service_.admission_.Admit(context_.client_metadata(), kWhoAmI, absl::Now());
@@ -44,6 +45,8 @@ class GatewayServiceImpl::WhoAmICall {
 
   void OnFinished(bool) { delete this; }
 
+  LiveCalls::Token token_;
+  LiveCalls* live_;
   GatewayServiceImpl& service_;
   grpc::ServerCompletionQueue* queue_;
   grpc::ServerContext context_;
@@ -54,11 +57,14 @@ class GatewayServiceImpl::WhoAmICall {
 };
 
 // Admission and the deadline here; Customer360 fills the response, its backend calls
-// completing on this call's queue.
+// completing on this call's queue. Deleted once answered and done (the done-notification
+// comes for every accepted call).
 class GatewayServiceImpl::Customer360Call {
  public:
-  Customer360Call(GatewayServiceImpl& service, grpc::ServerCompletionQueue* queue)
-      : service_(service), queue_(queue), responder_(&context_) {
+  Customer360Call(GatewayServiceImpl& service, grpc::ServerCompletionQueue* queue,
+                  LiveCalls* live)
+      : token_(live), live_(live), service_(service), queue_(queue), responder_(&context_) {
+    context_.AsyncNotifyWhenDone(AsTag(&done_));
     service_.service_.RequestGetCustomer360(&context_, &request_, &responder_, queue_, queue_,
                                             AsTag(&accepted_));
   }
@@ -67,11 +73,12 @@ class GatewayServiceImpl::Customer360Call {
   static constexpr char kGetCustomer360[] = "/kam.gateway.v1.GatewayService/GetCustomer360";
 
   void OnAccepted(bool ok) {
-    if (!ok) {  // shutting down
+    if (!ok) {  // shutting down; no done-notification comes for a call never accepted
       delete this;
       return;
     }
-    new Customer360Call(service_, queue_);
+    pending_ = 2;  // the answer and the done-notification
+    new Customer360Call(service_, queue_, live_);
     observation_.emplace(service_.metrics_, kGetCustomer360);
     absl::StatusOr<Caller> caller =
         service_.admission_.Admit(context_.client_metadata(), kGetCustomer360, absl::Now());
@@ -84,8 +91,15 @@ class GatewayServiceImpl::Customer360Call {
     response_.set_request_id(caller->request_id);
     const auto deadline = ForwardDeadline(context_.deadline(), std::chrono::system_clock::now(),
                                           service_.deadlines_);
-    service_.customer360_.Fetch(*caller, request_.account_id(), deadline, &response_, queue_,
-                                [this](absl::Status status) { Answer(status); });
+    cancel_ = service_.customer360_.Fetch(*caller, request_.account_id(), deadline, &response_,
+                                          queue_, [this](absl::Status status) { Answer(status); });
+  }
+
+  // The caller left, its deadline passed or the server shut down: the view ends now rather
+  // than at its deadline (nothing if it was answered already).
+  void OnDone(bool) {
+    if (context_.IsCancelled() && cancel_) cancel_();
+    Release();
   }
 
   void Answer(const absl::Status& status) {
@@ -94,8 +108,14 @@ class GatewayServiceImpl::Customer360Call {
     responder_.Finish(response_, wire, AsTag(&finished_));
   }
 
-  void OnFinished(bool) { delete this; }
+  void OnFinished(bool) { Release(); }
 
+  void Release() {
+    if (--pending_ == 0) delete this;
+  }
+
+  LiveCalls::Token token_;
+  LiveCalls* live_;
   GatewayServiceImpl& service_;
   grpc::ServerCompletionQueue* queue_;
   grpc::ServerContext context_;
@@ -103,13 +123,16 @@ class GatewayServiceImpl::Customer360Call {
   v1::GetCustomer360Response response_;
   grpc::ServerAsyncResponseWriter<v1::GetCustomer360Response> responder_;
   std::optional<CallObservation> observation_;  // once accepted
+  std::function<void()> cancel_;                // once fetching
+  int pending_ = 0;
   MemberTag<Customer360Call> accepted_{this, &Customer360Call::OnAccepted};
+  MemberTag<Customer360Call> done_{this, &Customer360Call::OnDone};
   MemberTag<Customer360Call> finished_{this, &Customer360Call::OnFinished};
 };
 
-void GatewayServiceImpl::Start(grpc::ServerCompletionQueue* queue) {
-  new WhoAmICall(*this, queue);
-  new Customer360Call(*this, queue);
+void GatewayServiceImpl::Start(grpc::ServerCompletionQueue* queue, LiveCalls* live) {
+  new WhoAmICall(*this, queue, live);
+  new Customer360Call(*this, queue, live);
 }
 
 }  // namespace kam::gateway

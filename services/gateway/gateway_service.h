@@ -22,7 +22,7 @@ class GatewayServiceImpl final : public AsyncService {
         metrics_(*metrics) {}
 
   void Register(grpc::ServerBuilder& builder) override { builder.RegisterService(&service_); }
-  void Start(grpc::ServerCompletionQueue* queue) override;
+  void Start(grpc::ServerCompletionQueue* queue, LiveCalls* live) override;
 
  private:
   class WhoAmICall;
