@@ -1,7 +1,6 @@
 #include "services/common/server_runner.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 #include <pthread.h>
@@ -34,7 +33,7 @@ sigset_t TerminationSignals() {
 }
 
 // Sets readiness for the whole server ("") and each named service; liveness stays up.
-void SetReadinessStatus(grpc::HealthCheckServiceInterface* health,
+void SetReadinessStatus(HealthService* health,
                         const std::vector<std::string>& services, bool serving) {
   health->SetServingStatus("", serving);
   for (const std::string& service : services) health->SetServingStatus(service, serving);
@@ -81,9 +80,9 @@ void ServerRunner::AddService(grpc::Service* service, const std::string& full_na
   Describe(full_name);
 }
 
-void ServerRunner::AddGenericService(grpc::CallbackGenericService* service,
-                                     const std::vector<std::string>& full_names) {
-  builder_.RegisterCallbackGenericService(service);
+void ServerRunner::AddAsyncService(AsyncService* service,
+                                   const std::vector<std::string>& full_names) {
+  queues_.Add(service);
   for (const std::string& full_name : full_names) Describe(full_name);
 }
 
@@ -103,7 +102,8 @@ absl::Status ServerRunner::Run() {
   }
   exposer_->RegisterCollectable(registry_);
 
-  grpc::EnableDefaultHealthCheckService(true);
+  queues_.Add(&health_);
+  queues_.Register(builder_);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   int bound_port = 0;
   builder_.AddListeningPort(absl::StrCat("0.0.0.0:", settings_.grpc_port),
@@ -113,9 +113,10 @@ absl::Status ServerRunner::Run() {
   if (!server || bound_port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on gRPC port ", settings_.grpc_port));
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  HealthService* health = &health_;
   health->SetServingStatus(kLivenessService, true);
   SetReadinessStatus(health, service_names_, readiness_());
+  queues_.Start();  // health checks are answered from here on, with the statuses just set
 
   std::mutex mutex;
   std::condition_variable stop_requested;
@@ -149,6 +150,7 @@ absl::Status ServerRunner::Run() {
   LogInfo("serving",
           {{"grpc_port", settings_.grpc_port}, {"metrics_port", settings_.metrics_port}});
   server->Wait();
+  queues_.Stop();
   signal_waiter.join();
   readiness_loop.join();
   LogInfo("stopped");

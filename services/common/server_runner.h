@@ -11,6 +11,8 @@
 
 #include "absl/status/status.h"
 #include "services/common/call_observer.h"
+#include "services/common/health_service.h"
+#include "services/common/serving_queues.h"
 #include "services/common/settings.h"
 
 namespace prometheus {
@@ -34,8 +36,8 @@ bool TerminationPending();
 // spread over new replicas. ServerRunner applies it; tests building servers by hand too.
 void ApplyServerLimits(grpc::ServerBuilder& builder, const ServerSettings& settings);
 
-// Serves a process's gRPC services with reflection, grpc.health.v1, the grpc_server_*
-// metrics on /metrics and graceful drain:
+// Serves a process's gRPC services with reflection, grpc.health.v1 (HealthService, on the
+// runner's ServingQueues), the grpc_server_* metrics on /metrics and graceful drain:
 //  - health "" (readiness) follows `readiness` polled every second; "liveness" is always
 //    SERVING while the process runs;
 //  - SIGTERM/SIGINT turn readiness NOT_SERVING, keep serving for drain_delay (so load
@@ -54,10 +56,12 @@ class ServerRunner {
   // `full_name` is the proto service name ("kam.accounts.v1.AccountService"); its metric
   // series are created at zero and its health status follows readiness.
   void AddService(grpc::Service* service, const std::string& full_name);
-  // For the gateway: serves every method not registered explicitly; `full_names` are the
-  // forwarded services.
-  void AddGenericService(grpc::CallbackGenericService* service,
-                         const std::vector<std::string>& full_names);
+  // A service on the asynchronous API, served on the runner's ServingQueues (the gateway's
+  // forwarder and GatewayService); `full_names` as for AddService.
+  void AddAsyncService(AsyncService* service, const std::vector<std::string>& full_names);
+  // How many ServingQueues (threads) serve the async services; 1 keeps each call on one
+  // thread. Before Run.
+  void set_queue_count(int count) { queues_.set_count(count); }
   void SetReadiness(std::function<bool()> readiness) { readiness_ = std::move(readiness); }
 
   // Starts serving and blocks until a termination signal has been handled and the server
@@ -73,6 +77,8 @@ class ServerRunner {
   std::unique_ptr<GrpcServerMetrics> grpc_metrics_;
   std::vector<std::string> service_names_;
   grpc::ServerBuilder builder_;
+  HealthService health_;
+  ServingQueues queues_;  // after health_: drained before it is destroyed
   std::function<bool()> readiness_ = [] { return true; };
 };
 

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <utility>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -17,12 +17,15 @@
 #include "kam/complaints/v1/complaints.grpc.pb.h"
 #include "services/common/identity.h"
 #include "services/common/log.h"
+#include "services/common/serving_queues.h"
 #include "services/common/status.h"
 
-// The 360 view fans out to seven backend calls at once on the callback API (no gRPC thread
-// ever waits) and gathers them in one Assembly. The Assembly owns the calls, so a call that
-// answers after `done` writes only into its own objects and is dropped; the response is
-// touched only under the Assembly's lock and never after `done`.
+// The 360 view fans out to seven backend calls at once on the asynchronous API (no thread ever
+// waits; each call and the deadline's alarm complete on the caller's queue) and gathers them
+// in one Assembly. Each call owns its objects and keeps the Assembly alive until its answer
+// has been handed over, so a call that answers after `done` writes only into its own objects
+// and is dropped; the response is touched only under the Assembly's lock and never after
+// `done`. The calls that are running when the view is answered are cancelled.
 namespace kam::gateway {
 
 namespace accounts_v1 = kam::accounts::v1;
@@ -88,52 +91,42 @@ bool EndsTheView(const grpc::Status& status) {
          status.error_code() == grpc::StatusCode::NOT_FOUND;
 }
 
-// One backend call and everything it owns.
-template <typename Request, typename Response>
-struct BackendCall {
-  BackendCall(const GrpcClientMetrics& metrics, const char* method)
-      : observation(metrics, method) {}
-  grpc::ClientContext context;
-  Request request;
-  Response response;
-  ClientCallObservation observation;
-};
-
 // What the sections of one Fetch share.
 class Assembly : public std::enable_shared_from_this<Assembly> {
  public:
   Assembly(const Caller& caller, const std::string& identity_key, const GrpcClientMetrics& metrics,
            std::chrono::system_clock::time_point deadline, v1::GetCustomer360Response* response,
-           std::function<void(absl::Status)> done)
+           grpc::CompletionQueue* queue, std::function<void(absl::Status)> done)
       : caller_(caller),
         identity_key_(identity_key),
         metrics_(metrics),
         backend_deadline_(BackendDeadline(deadline, std::chrono::system_clock::now())),
         response_(response),
+        queue_(queue),
         done_(std::move(done)) {}
 
-  // Starts a call of `method` on `launch` (the stub's async method); `fill` moves its
+  // Starts a call of `method` with `launch` (the stub's Async method); `fill` moves its
   // response into the view (under the lock, before `done` only). `request` is set by `setup`.
   template <typename Request, typename Response, typename Launch, typename Setup, typename Fill>
   void Start(v1::Customer360Section section, const char* method, std::string_view service,
              Launch launch, Setup setup, Fill fill) {
-    auto call = std::make_shared<BackendCall<Request, Response>>(metrics_, method);
+    auto* call = new BackendCall<Request, Response>(shared_from_this(), metrics_, method, section,
+                                                    service, std::move(fill));
     Prepare(call->context, method);
     setup(call->request);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ++pending_;
-      ++open_calls_[section];
-      service_of_[section] = service;
-      contexts_.push_back(&call->context);
-      keep_.push_back(call);
-    }
-    std::shared_ptr<Assembly> self = shared_from_this();
-    launch(&call->context, &call->request, &call->response,
-           [self, call, section, service, fill](grpc::Status status) {
-             call->observation.Finish(status);
-             self->Finished(section, service, status, [&] { fill(call->response); });
-           });
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++pending_;
+    ++open_calls_[section];
+    service_of_[section] = service;
+    running_.insert(&call->context);
+    call->reader = launch(&call->context, call->request, queue_);
+    call->reader->Finish(&call->response, &call->status, AsTag(call));
+  }
+
+  // The caller left: answer CANCELLED now (nothing once answered).
+  void Cancel() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    Finish(lock, absl::CancelledError("cancelled"));
   }
 
   // A section the policy denies the caller: named without calling.
@@ -156,16 +149,61 @@ class Assembly : public std::enable_shared_from_this<Assembly> {
     }
     // Past the backends' deadline (they should all have answered), before the caller's.
     const auto answer_by = backend_deadline_ + (deadline - backend_deadline_) / 2;
-    std::weak_ptr<Assembly> weak = weak_from_this();
-    alarm_.Set(answer_by, [weak](bool fired) {
-      std::shared_ptr<Assembly> self = weak.lock();
-      if (!fired || self == nullptr) return;
-      std::unique_lock<std::mutex> lock(self->mutex_);
-      self->Finish(lock, absl::OkStatus());
-    });
+    alarm_.Set(queue_, answer_by, AsTag(new Expiry(shared_from_this())));
   }
 
  private:
+  // One backend call and everything it owns; its own completion tag, deleted once its answer
+  // (or cancellation) has been handed to the Assembly.
+  template <typename Request, typename Response>
+  class BackendCall final : public QueueTag {
+   public:
+    BackendCall(std::shared_ptr<Assembly> assembly, const GrpcClientMetrics& metrics,
+                const char* method, v1::Customer360Section section, std::string_view service,
+                std::function<void(Response&)> fill)
+        : observation(metrics, method),
+          assembly_(std::move(assembly)),
+          section_(section),
+          service_(service),
+          fill_(std::move(fill)) {}
+
+    void OnCompleted(bool) override {
+      observation.Finish(status);
+      assembly_->Finished(&context, section_, service_, status, [this] { fill_(response); });
+      delete this;
+    }
+
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+    grpc::Status status;
+    ClientCallObservation observation;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
+
+   private:
+    std::shared_ptr<Assembly> assembly_;
+    v1::Customer360Section section_;
+    std::string_view service_;
+    std::function<void(Response&)> fill_;
+  };
+
+  // The alarm's tag: answers with what arrived when it fires (not when cancelled), and keeps
+  // the Assembly, which owns the alarm, alive until then.
+  class Expiry final : public QueueTag {
+   public:
+    explicit Expiry(std::shared_ptr<Assembly> assembly) : assembly_(std::move(assembly)) {}
+    void OnCompleted(bool fired) override {
+      if (fired) {
+        std::unique_lock<std::mutex> lock(assembly_->mutex_);
+        assembly_->Finish(lock, absl::OkStatus());
+      }
+      delete this;
+    }
+
+   private:
+    std::shared_ptr<Assembly> assembly_;
+  };
+
   void Prepare(grpc::ClientContext& context, const char* method) {
     context.set_deadline(backend_deadline_);
     const SignedIdentity identity =
@@ -176,11 +214,12 @@ class Assembly : public std::enable_shared_from_this<Assembly> {
   }
 
   template <typename FillNow>
-  void Finished(v1::Customer360Section section, std::string_view service,
-                const grpc::Status& status, const FillNow& fill) {
+  void Finished(grpc::ClientContext* context, v1::Customer360Section section,
+                std::string_view service, const grpc::Status& status, const FillNow& fill) {
     std::unique_lock<std::mutex> lock(mutex_);
     --pending_;
     --open_calls_[section];
+    running_.erase(context);
     if (finished_) return;
     if (status.ok()) {
       fill();
@@ -241,8 +280,8 @@ class Assembly : public std::enable_shared_from_this<Assembly> {
     }
   }
 
-  // Answers once: the calls still running are cancelled (outside the lock: a cancelled
-  // call's callback may run at once on this thread) and their late answers dropped.
+  // Answers once: the calls still running are cancelled (their completions come later on the
+  // queue and wait for the lock, so the contexts stay valid here) and their answers dropped.
   void Finish(std::unique_lock<std::mutex>& lock, absl::Status status) {
     if (finished_) return;
     finished_ = true;
@@ -262,11 +301,9 @@ class Assembly : public std::enable_shared_from_this<Assembly> {
       response_->Clear();
       response_->set_request_id(request_id);
     }
-    std::vector<grpc::ClientContext*> running;
-    if (pending_ > 0) running = contexts_;
+    for (grpc::ClientContext* context : running_) context->TryCancel();
     lock.unlock();
     alarm_.Cancel();
-    for (grpc::ClientContext* context : running) context->TryCancel();
     done_(std::move(status));
   }
 
@@ -275,6 +312,7 @@ class Assembly : public std::enable_shared_from_this<Assembly> {
   const GrpcClientMetrics& metrics_;
   const std::chrono::system_clock::time_point backend_deadline_;
   v1::GetCustomer360Response* const response_;
+  grpc::CompletionQueue* const queue_;
   std::function<void(absl::Status)> done_;
 
   std::mutex mutex_;
@@ -283,8 +321,7 @@ class Assembly : public std::enable_shared_from_this<Assembly> {
   std::map<v1::Customer360Section, std::string_view> service_of_;
   bool launched_ = false;
   bool finished_ = false;
-  std::vector<grpc::ClientContext*> contexts_;  // owned by `keep_`
-  std::vector<std::shared_ptr<void>> keep_;
+  std::set<grpc::ClientContext*> running_;  // owned by their BackendCalls
   grpc::Alarm alarm_;
 };
 
@@ -305,28 +342,28 @@ Customer360::Customer360(Customer360Backends backends, const Policy* policy,
 
 Customer360::~Customer360() = default;
 
-void Customer360::Fetch(const Caller& caller, int64_t account_id,
+std::function<void()> Customer360::Fetch(const Caller& caller, int64_t account_id,
                         std::chrono::system_clock::time_point deadline,
-                        v1::GetCustomer360Response* response,
+                        v1::GetCustomer360Response* response, grpc::CompletionQueue* queue,
                         std::function<void(absl::Status)> done) {
   if (account_id <= 0) {
     done(InvalidField("account_id", "must be a positive account id"));
-    return;
+    return [] {};
   }
   // The view is the account's: a caller who may not read the account sees nothing.
   if (absl::Status allowed = policy_.Check(kGetAccount, caller.principal); !allowed.ok()) {
     done(allowed);
-    return;
+    return [] {};
   }
   auto assembly = std::make_shared<Assembly>(caller, identity_key_, client_metrics_, deadline,
-                                             response, std::move(done));
+                                             response, queue, std::move(done));
   const Principal& who = caller.principal;
   auto allowed = [&](const char* method) { return policy_.Check(method, who).ok(); };
-  accounts_v1::AccountService::Stub::async_interface* accounts = stubs_->accounts->async();
+  accounts_v1::AccountService::Stub* accounts = stubs_->accounts.get();
 
   assembly->Start<accounts_v1::GetAccountRequest, accounts_v1::GetAccountResponse>(
       v1::CUSTOMER360_SECTION_ACCOUNT, kGetAccount, "accounts",
-      [accounts](auto... args) { accounts->GetAccount(args...); },
+      [accounts](auto... args) { return accounts->AsyncGetAccount(args...); },
       [account_id](auto& request) { request.set_account_id(account_id); },
       [response](auto& answer) {
         *response->mutable_account() = std::move(*answer.mutable_account());
@@ -335,7 +372,7 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
   if (allowed(kGetGroupTree)) {
     assembly->Start<accounts_v1::GetGroupTreeRequest, accounts_v1::GetGroupTreeResponse>(
         v1::CUSTOMER360_SECTION_GROUP_PATH, kGetGroupTree, "accounts",
-        [accounts](auto... args) { accounts->GetGroupTree(args...); },
+        [accounts](auto... args) { return accounts->AsyncGetGroupTree(args...); },
         [account_id](auto& request) {
           request.set_account_id(account_id);
           request.set_max_depth(1);
@@ -355,7 +392,7 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
   if (allowed(kListContacts)) {
     assembly->Start<accounts_v1::ListContactsRequest, accounts_v1::ListContactsResponse>(
         v1::CUSTOMER360_SECTION_CONTACTS, kListContacts, "accounts",
-        [accounts](auto... args) { accounts->ListContacts(args...); },
+        [accounts](auto... args) { return accounts->AsyncListContacts(args...); },
         [account_id](auto& request) {
           request.set_account_id(account_id);
           request.set_page_size(kSectionRows);
@@ -373,7 +410,7 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
   if (allowed(kListOpportunities) && allowed(kGetPipelineSummary)) {
     assembly->Start<accounts_v1::ListOpportunitiesRequest, accounts_v1::ListOpportunitiesResponse>(
         v1::CUSTOMER360_SECTION_OPPORTUNITIES, kListOpportunities, "accounts",
-        [accounts](auto... args) { accounts->ListOpportunities(args...); },
+        [accounts](auto... args) { return accounts->AsyncListOpportunities(args...); },
         [account_id](auto& request) {
           request.set_account_id(account_id);
           request.set_open_only(true);
@@ -388,7 +425,7 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
     assembly
         ->Start<accounts_v1::GetPipelineSummaryRequest, accounts_v1::GetPipelineSummaryResponse>(
             v1::CUSTOMER360_SECTION_OPPORTUNITIES, kGetPipelineSummary, "accounts",
-            [accounts](auto... args) { accounts->GetPipelineSummary(args...); },
+            [accounts](auto... args) { return accounts->AsyncGetPipelineSummary(args...); },
             [account_id](auto& request) { request.set_account_id(account_id); },
             [response](auto& answer) { *response->mutable_pipeline() = std::move(answer); });
   } else {
@@ -396,11 +433,10 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
   }
 
   if (allowed(kListComplaints)) {
-    complaints_v1::ComplaintService::Stub::async_interface* complaints =
-        stubs_->complaints->async();
+    complaints_v1::ComplaintService::Stub* complaints = stubs_->complaints.get();
     assembly->Start<complaints_v1::ListComplaintsRequest, complaints_v1::ListComplaintsResponse>(
         v1::CUSTOMER360_SECTION_COMPLAINTS, kListComplaints, "complaints",
-        [complaints](auto... args) { complaints->ListComplaints(args...); },
+        [complaints](auto... args) { return complaints->AsyncListComplaints(args...); },
         [account_id](auto& request) {
           request.set_account_id(account_id);
           request.set_page_size(kSectionRows);
@@ -420,11 +456,11 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
   }
 
   if (allowed(kGetAccountStanding)) {
-    analytics_v1::AnalyticsService::Stub::async_interface* analytics = stubs_->analytics->async();
+    analytics_v1::AnalyticsService::Stub* analytics = stubs_->analytics.get();
     assembly
         ->Start<analytics_v1::GetAccountStandingRequest, analytics_v1::GetAccountStandingResponse>(
             v1::CUSTOMER360_SECTION_ANALYTICS, kGetAccountStanding, "analytics",
-            [analytics](auto... args) { analytics->GetAccountStanding(args...); },
+            [analytics](auto... args) { return analytics->AsyncGetAccountStanding(args...); },
             [account_id](auto& request) { request.set_account_id(account_id); },
             [response](auto& answer) { *response->mutable_standing() = std::move(answer); });
   } else {
@@ -432,6 +468,9 @@ void Customer360::Fetch(const Caller& caller, int64_t account_id,
   }
 
   assembly->Launched(deadline);
+  return [weak = std::weak_ptr<Assembly>(assembly)] {
+    if (std::shared_ptr<Assembly> assembly = weak.lock()) assembly->Cancel();
+  };
 }
 
 }  // namespace kam::gateway

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <grpcpp/channel.h>
+#include <grpcpp/completion_queue.h>
 
 #include <chrono>
 #include <functional>
@@ -34,13 +35,16 @@ class Customer360 {
               const GrpcClientMetrics* client_metrics);
   ~Customer360();
 
-  // Calls `done` exactly once, on a gRPC thread, after every section has finished or the
-  // deadline has passed: OK with `response` filled, or the account's access error
-  // (PERMISSION_DENIED / NOT_FOUND / INVALID_ARGUMENT), in which case `response` is left
-  // empty. `response` must outlive the call to `done`.
-  void Fetch(const Caller& caller, int64_t account_id,
+  // Calls `done` exactly once, after every section has finished or the deadline has passed:
+  // OK with `response` filled, or the account's access error (PERMISSION_DENIED / NOT_FOUND /
+  // INVALID_ARGUMENT), in which case `response` is left empty. `response` must outlive the
+  // call to `done`. The backend calls and the deadline's alarm complete on `queue` (a
+  // ServingQueues queue, whose thread calls from here on); `done` runs there too, or at once.
+  // Returns what ends the view at once with CANCELLED (the caller left); it does nothing once
+  // the view was answered. Call it on the queue's thread.
+  std::function<void()> Fetch(const Caller& caller, int64_t account_id,
              std::chrono::system_clock::time_point deadline, v1::GetCustomer360Response* response,
-             std::function<void(absl::Status)> done);
+             grpc::CompletionQueue* queue, std::function<void(absl::Status)> done);
 
  private:
   struct Stubs;  // one typed stub per backend, made once (stubs register every method)

@@ -12,6 +12,7 @@
 
 #include "absl/time/time.h"
 #include "services/common/call_observer.h"
+#include "services/common/serving_queues.h"
 #include "services/gateway/admission.h"
 #include "services/gateway/in_flight_limit.h"
 
@@ -55,7 +56,10 @@ std::chrono::system_clock::time_point ForwardStreamDeadline(
 // relay each upstream message as it arrives, reading the next only once the caller has taken the
 // previous one (memory per stream stays one message, a slow caller slows the upstream).
 // Client-streaming and bidi methods are UNIMPLEMENTED.
-class Forwarder final : public grpc::CallbackGenericService {
+//
+// Served with gRPC's asynchronous API on ServingQueues: each call, with the upstream call it
+// makes, runs on one queue's thread, so a call needs no locks.
+class Forwarder final : public AsyncService {
  public:
   Forwarder(ForwarderOptions options, const Admission* admission, const GrpcServerMetrics* metrics,
             const GrpcClientMetrics* client_metrics)
@@ -69,8 +73,8 @@ class Forwarder final : public grpc::CallbackGenericService {
   void AddRoute(const google::protobuf::ServiceDescriptor& service,
                 std::shared_ptr<grpc::ChannelInterface> channel);
 
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* context) override;
+  void Register(grpc::ServerBuilder& builder) override;
+  void Start(grpc::ServerCompletionQueue* queue, LiveCalls* live) override;
 
  private:
   friend class ForwardedCall;
@@ -85,6 +89,7 @@ class Forwarder final : public grpc::CallbackGenericService {
   const GrpcClientMetrics& client_metrics_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::map<std::string, Route, std::less<>> routes_;  // by full method, "/pkg.Service/Method"
+  grpc::AsyncGenericService service_;
 };
 
 }  // namespace kam::gateway

@@ -2,14 +2,16 @@
 
 #include "kam/gateway/v1/gateway.grpc.pb.h"
 #include "services/common/call_observer.h"
+#include "services/common/serving_queues.h"
 #include "services/gateway/admission.h"
 #include "services/gateway/customer360.h"
 #include "services/gateway/forwarder.h"
 
 namespace kam::gateway {
 
-// The gateway's own methods; no database, so they run on gRPC's threads directly.
-class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
+// The gateway's own methods, on the asynchronous API (ServingQueues): no database, so they run
+// on the queue's thread directly; GetCustomer360's backend calls complete on the same queue.
+class GatewayServiceImpl final : public AsyncService {
  public:
   // `deadlines` bounds GetCustomer360 as the forwarder bounds a unary call.
   GatewayServiceImpl(const Admission* admission, Customer360* customer360,
@@ -19,15 +21,14 @@ class GatewayServiceImpl final : public v1::GatewayService::CallbackService {
         deadlines_(std::move(deadlines)),
         metrics_(*metrics) {}
 
-  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
-                                   const v1::WhoAmIRequest* request,
-                                   v1::WhoAmIResponse* response) override;
-
-  grpc::ServerUnaryReactor* GetCustomer360(grpc::CallbackServerContext* context,
-                                           const v1::GetCustomer360Request* request,
-                                           v1::GetCustomer360Response* response) override;
+  void Register(grpc::ServerBuilder& builder) override { builder.RegisterService(&service_); }
+  void Start(grpc::ServerCompletionQueue* queue, LiveCalls* live) override;
 
  private:
+  class WhoAmICall;
+  class Customer360Call;
+
+  v1::GatewayService::AsyncService service_;
   const Admission& admission_;
   Customer360& customer360_;
   ForwarderOptions deadlines_;

@@ -64,6 +64,13 @@ int main(int argc, char** argv) {
                   "RESOURCE_EXHAUSTED (0: no cap)")
       ->envname("KAM_MAX_IN_FLIGHT")
       ->check(CLI::Range(0, 1000000));
+  int serving_queues = 1;
+  settings.app()
+      .add_option("--serving-queues", serving_queues,
+                  "completion queues (one thread each) serving calls; 1 keeps each call on "
+                  "one thread, more spread the gateway over more cores")
+      ->envname("KAM_SERVING_QUEUES")
+      ->check(CLI::Range(1, 64));
   settings.ParseOrExit(argc, argv);
   if (options.default_deadline > options.max_deadline) {
     std::cerr << "kam-gateway: --default-deadline (KAM_DEFAULT_DEADLINE) must not exceed "
@@ -100,6 +107,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   kam::ServerRunner runner("gateway", server_settings);
+  runner.set_queue_count(serving_queues);
   absl::StatusOr<std::unique_ptr<kam::gateway::Authenticator>> authenticator =
       kam::gateway::Authenticator::Create(auth_options, &runner.registry());
   if (!authenticator.ok()) {
@@ -122,8 +130,8 @@ int main(int argc, char** argv) {
                                         options.identity_key, &client_metrics);
   kam::gateway::GatewayServiceImpl gateway_service(&admission, &customer360, options,
                                                    &runner.grpc_metrics());
-  runner.AddService(&gateway_service, kam::gateway::v1::GatewayService::service_full_name());
-  runner.AddGenericService(&forwarder, forwarded_names);
+  runner.AddAsyncService(&gateway_service, {kam::gateway::v1::GatewayService::service_full_name()});
+  runner.AddAsyncService(&forwarder, forwarded_names);
   if (absl::Status s = runner.Run(); !s.ok()) {
     std::cerr << "kam-gateway: " << s.message() << std::endl;
     return 1;

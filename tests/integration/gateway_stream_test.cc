@@ -228,10 +228,14 @@ class GatewayStreamTest : public ::testing::Test {
     // Routed to a closed port: were it forwarded, the caller would see UNAVAILABLE.
     const auto* bidi = BidiService(&test_pool_);
     forwarder_->AddRoute(*bidi, CreateUpstreamChannel(*bidi, "127.0.0.1:1", UpstreamOptions()));
-    gateway_ =
-        Serve([&](grpc::ServerBuilder& b) { b.RegisterCallbackGenericService(forwarder_.get()); },
-              &gateway_port_);
+    gateway_ = Serve(
+        [&](grpc::ServerBuilder& b) {
+          queues_.Add(forwarder_.get());
+          queues_.Register(b);
+        },
+        &gateway_port_);
     ASSERT_NE(gateway_port_, 0);
+    queues_.Start();
     stub_ = Stub(grpc::ChannelArguments());
   }
 
@@ -244,6 +248,7 @@ class GatewayStreamTest : public ::testing::Test {
 
   void TearDown() override {
     gateway_->Shutdown(system_clock::now() + milliseconds(500));
+    queues_.Stop();  // after the server: gRPC requires it
     upstream_server_->Shutdown(system_clock::now() + milliseconds(500));
   }
 
@@ -297,6 +302,7 @@ class GatewayStreamTest : public ::testing::Test {
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<Forwarder> forwarder_;
   std::unique_ptr<grpc::Server> gateway_;
+  ServingQueues queues_;  // the forwarder's, as ServerRunner has them
   int gateway_port_ = 0;
   std::unique_ptr<v1::AccountService::Stub> stub_;
 };

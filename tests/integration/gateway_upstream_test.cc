@@ -194,15 +194,18 @@ class GatewayUpstreamTest : public ::testing::Test {
     ServerSettings settings;
     settings.max_message_bytes = kGatewayMessageCap;
     ApplyServerLimits(builder, settings);  // as ServerRunner does
-    builder.RegisterCallbackGenericService(forwarder_.get());
+    queues_.Add(forwarder_.get());
+    queues_.Register(builder);
     gateway_ = builder.BuildAndStart();
     ASSERT_NE(gateway_port_, 0);
+    queues_.Start();
     stub_ = v1::AccountService::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", gateway_port_), grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
     gateway_->Shutdown(system_clock::now() + milliseconds(500));
+    queues_.Stop();  // after the server: gRPC requires it
     replica_a_server_->Shutdown(system_clock::now() + milliseconds(500));
     replica_b_server_->Shutdown(system_clock::now() + milliseconds(500));
   }
@@ -277,6 +280,7 @@ class GatewayUpstreamTest : public ::testing::Test {
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<Forwarder> forwarder_;
   std::unique_ptr<grpc::Server> gateway_;
+  ServingQueues queues_;  // the forwarder's, as ServerRunner has them
   int gateway_port_ = 0;
   std::unique_ptr<v1::AccountService::Stub> stub_;
 };
