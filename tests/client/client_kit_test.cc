@@ -3,6 +3,7 @@
 // installed protos, and the list_accounts examples run against the running suite.
 #include <cstdlib>
 #include <filesystem>
+#include <ostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -33,7 +34,29 @@ absl::Status Step(const std::vector<std::string>& argv) {
 struct Kit {
   std::string cpp_example;  // the built list_accounts
   std::string python_path;  // PYTHONPATH holding the generated kam/ packages
+  std::string go_example;   // the built Go list_accounts, when Go is installed
 };
+
+// Go is optional (docs/CLIENTS.md): CMake passes KAM_GO only when it found `go`, and Debian's
+// golang-google-grpc-dev sources are then built in GOPATH mode, offline.
+bool HaveGo() { return !Env("KAM_GO").empty(); }
+
+absl::Status BuildGoExample(const std::string& dir, const std::string& proto_dir) {
+  const std::string gopath = dir + "/go";
+  const std::string program = gopath + "/src/kam.example/list_accounts";
+  std::error_code error;
+  std::filesystem::create_directories(program, error);
+  std::filesystem::copy_file(Env("KAM_SOURCE_DIR") + "/examples/go/list_accounts/main.go",
+                             program + "/main.go", error);
+  if (error) return absl::InternalError("copying main.go: " + error.message());
+  absl::Status status = Step({Env("KAM_SOURCE_DIR") + "/clients/go/generate.sh",
+                              gopath + "/src/kam.example/client", "kam.example/client",
+                              proto_dir});
+  if (!status.ok()) return status;
+  return Step({"env", "GO111MODULE=off", "GOPATH=" + gopath + ":/usr/share/gocode",
+               "GOCACHE=" + Env("KAM_GO_CACHE"), "GOFLAGS=", Env("KAM_GO"), "build", "-o",
+               gopath + "/list_accounts", program});
+}
 
 // Installs the kit to a scratch prefix under the build tree (a fixed path, so ccache can
 // reuse the example's object file from the last run), builds the C++ example against it
@@ -64,8 +87,9 @@ absl::StatusOr<Kit> BuildKit() {
     status = Step({Env("KAM_SOURCE_DIR") + "/clients/python/generate.sh", dir + "/python",
                    prefix + "/share/kam/protos"});
   }
+  if (status.ok() && HaveGo()) status = BuildGoExample(dir, prefix + "/share/kam/protos");
   if (!status.ok()) return status;
-  return Kit{build + "/list_accounts", dir + "/python"};
+  return Kit{build + "/list_accounts", dir + "/python", dir + "/go/list_accounts"};
 }
 
 const absl::StatusOr<Kit>& TheKit() {
@@ -73,9 +97,28 @@ const absl::StatusOr<Kit>& TheKit() {
   return *kit;
 }
 
+enum class Language { kCpp, kPython, kGo };
+const char* Name(Language language) {
+  switch (language) {
+    case Language::kCpp:
+      return "Cpp";
+    case Language::kPython:
+      return "Python";
+    case Language::kGo:
+      return "Go";
+  }
+  return "?";
+}
+void PrintTo(Language language, std::ostream* out) { *out << Name(language); }
+
+std::vector<Language> Languages() {
+  std::vector<Language> languages = {Language::kCpp, Language::kPython};
+  if (HaveGo()) languages.push_back(Language::kGo);
+  return languages;
+}
+
 // One run of an example with the given credentials ("KAM_TOKEN=..." or "KAM_API_KEY=...")
 // against the suite's gateway; the environment's own KAM_* settings do not leak in.
-enum class Language { kCpp, kPython };
 
 CommandResult RunExample(Language language, const std::string& credential,
                          const std::vector<std::string>& args) {
@@ -83,11 +126,17 @@ CommandResult RunExample(Language language, const std::string& credential,
   std::vector<std::string> argv = {"env", "-u", "KAM_TOKEN", "-u", "KAM_API_KEY",
                                    "KAM_ADDR=" + KamStack::Get().service("gateway").address(),
                                    credential};
-  if (language == Language::kCpp) {
-    argv.push_back(kit.cpp_example);
-  } else {
-    argv.insert(argv.end(), {"PYTHONPATH=" + kit.python_path, Env("KAM_PYTHON"),
-                             Env("KAM_SOURCE_DIR") + "/examples/python/list_accounts.py"});
+  switch (language) {
+    case Language::kCpp:
+      argv.push_back(kit.cpp_example);
+      break;
+    case Language::kPython:
+      argv.insert(argv.end(), {"PYTHONPATH=" + kit.python_path, Env("KAM_PYTHON"),
+                               Env("KAM_SOURCE_DIR") + "/examples/python/list_accounts.py"});
+      break;
+    case Language::kGo:
+      argv.push_back(kit.go_example);
+      break;
   }
   argv.insert(argv.end(), args.begin(), args.end());
   absl::StatusOr<CommandResult> result = RunCommand(argv);
@@ -105,11 +154,12 @@ class ClientKitTest : public E2eTest, public ::testing::WithParamInterface<Langu
  protected:
   void SetUp() override { ASSERT_TRUE(TheKit().ok()) << TheKit().status(); }
 
-  // The test's accounts: two of alice's and one of bob's, in the order they were created.
+  // The test's accounts: two of alice's (one with a Chinese name, as most are) and one of
+  // bob's, in the order they were created.
   std::vector<v1::Account> CreateAccounts() {
     std::vector<v1::Account> created;
     for (const auto& [owner, label] : std::vector<std::pair<std::string, std::string>>{
-             {"alice", "first"}, {"alice", "second"}, {"bob", "other"}}) {
+             {"alice", "first"}, {"alice", "华东精密机械"}, {"bob", "other"}}) {
       v1::Account account;
       const grpc::Status status = Create(As(owner, {"account_manager"}), Draft(label), &account);
       EXPECT_TRUE(status.ok()) << status.error_message();
@@ -142,10 +192,9 @@ TEST_P(ClientKitTest, ABadTokenIsAnUnauthenticatedErrorAndExitCodeOne) {
   EXPECT_THAT(result.err, ::testing::StartsWith("error: UNAUTHENTICATED: "));
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, ClientKitTest,
-                         ::testing::Values(Language::kCpp, Language::kPython),
+INSTANTIATE_TEST_SUITE_P(Examples, ClientKitTest, ::testing::ValuesIn(Languages()),
                          [](const ::testing::TestParamInfo<Language>& info) {
-                           return info.param == Language::kCpp ? "Cpp" : "Python";
+                           return std::string(Name(info.param));
                          });
 
 }  // namespace
