@@ -147,7 +147,7 @@ TEST_F(ClientTest, EachCallCarriesTheTokenAndTheDefaultDeadline) {
   EXPECT_THAT(seen.authorization, ElementsAre("Bearer header.payload.signature"));
   EXPECT_THAT(seen.api_key, IsEmpty());
   EXPECT_GE(seen.deadline, before + std::chrono::seconds(29)) << "about 30 s from the call";
-  EXPECT_LE(seen.deadline, system_clock::now() + std::chrono::seconds(31));
+  EXPECT_LE(seen.deadline, system_clock::now() + std::chrono::seconds(35)) << "not unbounded";
 }
 
 TEST_F(ClientTest, AnApiKeyIsSentWhenThereIsNoToken) {
