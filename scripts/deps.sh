@@ -14,6 +14,9 @@ packages=(
 if [[ ${1:-} != --build-only ]]; then
   # Tests and scripts/dev: private MariaDB and Prometheus, the k8s checks (npm, kubectl).
   packages+=(mariadb-server mariadb-client prometheus curl openssl)
+  # The client kit's Python example and its test (clients/python, tests/client; with
+  # python3-protobuf below).
+  packages+=(python3-grpcio)
   # The sanitized tree and libFuzzer targets (scripts/dev build_sanitized).
   packages+=(clang libclang-rt-14-dev)
   # scripts/gen-api-docs and its check (api_docs_check): protoc's descriptors read in Python.
