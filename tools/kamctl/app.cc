@@ -20,9 +20,11 @@
 #include "tools/kamctl/accounts_commands.h"
 #include "tools/kamctl/analytics_commands.h"
 #include "tools/kamctl/audit_commands.h"
+#include "tools/kamctl/catalog.h"
 #include "tools/kamctl/client.h"
 #include "tools/kamctl/commerce_commands.h"
 #include "tools/kamctl/complaints_commands.h"
+#include "tools/kamctl/completion.h"
 #include "tools/kamctl/contacts_commands.h"
 #include "tools/kamctl/credit_commands.h"
 #include "tools/kamctl/engagement_commands.h"
@@ -279,6 +281,8 @@ int Run(int argc, const char* const* argv, std::shared_ptr<grpc::Channel> channe
   AddAnalyticsCommands(app, options, &action);
   AddAuditCommands(app, options, &action);
   AddEventCommands(app, options, &action);
+  AddCompletionCommand(app, &action);
+  AddRolesToHelp(app);
   app.footer(kFooter);  // after the subcommands, which would otherwise repeat it
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "error: " + std::string(e.what()) + "\nrun with --help for usage\n";
