@@ -64,24 +64,26 @@ std::string Entries(const std::vector<Node>& nodes, const std::vector<std::strin
 
 constexpr char kFunction[] = R"(
 _kamctl() {
-  # zsh's bashcompinit counts array elements from 1; the code below counts from 0.
+  # zsh's bashcompinit counts array elements from 1; the code below counts from 0. (Not
+  # `path`: zsh ties it to PATH.)
   [[ -n "${ZSH_VERSION-}" ]] && setopt localoptions ksharrays
-  local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path=kamctl word i
+  local cur="${COMP_WORDS[COMP_CWORD]}" prev="" node=kamctl word key i
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
-    if [[ "${_kamctl_valued[$path]}" == *" $word "* ]]; then
+    key="$node $word"  # zsh keeps the quotes of a quoted subscript
+    if [[ "${_kamctl_valued[$node]}" == *" $word "* ]]; then
       ((i++))  # skip the flag's value, which may look like a command
-    elif [[ -n "${_kamctl_flags["$path $word"]+set}" ]]; then
-      path="$path $word"
+    elif [[ -n "${_kamctl_flags[$key]+set}" ]]; then
+      node="$key"
     fi
   done
   ((COMP_CWORD > 1)) && prev="${COMP_WORDS[COMP_CWORD-1]}"
-  if [[ -n "$prev" && "${_kamctl_valued[$path]}" == *" $prev "* ]]; then
+  if [[ -n "$prev" && "${_kamctl_valued[$node]}" == *" $prev "* ]]; then
     COMPREPLY=()  # a flag's value: bash's default (file names)
-  elif [[ "$cur" == -* || -z "${_kamctl_commands[$path]// /}" ]]; then
-    COMPREPLY=($(compgen -W "${_kamctl_flags[$path]}" -- "$cur"))
+  elif [[ "$cur" == -* || -z "${_kamctl_commands[$node]// /}" ]]; then
+    COMPREPLY=($(compgen -W "${_kamctl_flags[$node]}" -- "$cur"))
   else
-    COMPREPLY=($(compgen -W "${_kamctl_commands[$path]}" -- "$cur"))
+    COMPREPLY=($(compgen -W "${_kamctl_commands[$node]}" -- "$cur"))
   fi
 }
 complete -o default -F _kamctl kamctl
