@@ -275,7 +275,9 @@ echo "command: $(tab kamctl complaints ap)"
 echo "nested: $(tab kamctl analytics tier-review "")"
 echo "flag: $(tab kamctl accounts list --ti)"
 echo "after a value: $(tab kamctl --token analytics tier-review r)"
-echo "value: [$(tab kamctl accounts list --tier "")]"
+echo "enum value: $(tab kamctl complaints create --severity h)"
+echo "tier: $(tab kamctl accounts list --tier "")"
+echo "value: [$(tab kamctl accounts list --owner "")]"
 )sh");
   EXPECT_THAT(out, HasSubstr("group: complaints completion\n"));
   EXPECT_THAT(out, HasSubstr("command: approve\n"));
@@ -284,7 +286,9 @@ echo "value: [$(tab kamctl accounts list --tier "")]"
   EXPECT_THAT(out, HasSubstr("flag: --tier --timeout\n"));
   // `analytics` is --token's value, not the analytics group (whose tier-review has run).
   EXPECT_THAT(out, HasSubstr("after a value: records\n"));
-  // A flag's value: nothing offered, bash falls back to file names.
+  EXPECT_THAT(out, HasSubstr("enum value: high\n"));
+  EXPECT_THAT(out, HasSubstr("tier: A B C D\n"));
+  // Any other flag's value: nothing offered, bash falls back to file names.
   EXPECT_THAT(out, HasSubstr("value: []\n"));
 }
 

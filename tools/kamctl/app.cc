@@ -52,7 +52,9 @@ error.
   kamctl analytics tier-review run --period 2026 --dry-run
 
 Amounts are CNY with at most 2 decimals (1234.56); times are a day (2026-12-01, midnight UTC)
-or RFC 3339 (2026-11-20T10:00:00+08:00). `kamctl <group> <command> --help` for the flags.)";
+or RFC 3339 (2026-11-20T10:00:00+08:00). `kamctl <group> <command> --help` for the flags, the
+roles that may run the command and the gRPC method it calls. Tab completion:
+source <(kamctl completion bash).)";
 
 void AddGlobalOptions(CLI::App& app, Options& options) {
   app.add_option("--addr", options.addr, "gateway address, host:port")

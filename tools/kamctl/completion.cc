@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 
 namespace kam::kamctl {
 namespace {
@@ -19,10 +21,22 @@ struct Node {
   std::vector<std::string> flags;
   // The flags that take a value: the word after one is not a command.
   std::vector<std::string> valued;
+  // The values of the flags that take one of a list (enums), by flag.
+  std::vector<std::pair<std::string, std::string>> choices;
 };
 
-void AddOptions(const CLI::App& app, Node* node) {
-  for (const CLI::Option* option : app.get_options()) {
+// "micro small medium large" for an option checked by EnumValidator, else empty.
+std::string Choices(CLI::Option* option) {
+  try {
+    return absl::StrReplaceAll(option->get_validator(kEnumValidatorName)->get_description(),
+                               {{",", ""}});
+  } catch (const CLI::OptionNotFound&) {
+    return "";
+  }
+}
+
+void AddOptions(CLI::App& app, Node* node) {
+  for (CLI::Option* option : app.get_options()) {
     if (!option->nonpositional()) continue;
     for (const std::string& name : option->get_lnames()) {
       const std::string flag = "--" + name;
@@ -30,21 +44,23 @@ void AddOptions(const CLI::App& app, Node* node) {
       if (std::find(node->flags.begin(), node->flags.end(), flag) != node->flags.end()) continue;
       node->flags.push_back(flag);
       if (option->get_expected_max() != 0) node->valued.push_back(flag);
+      if (std::string choices = Choices(option); !choices.empty()) {
+        node->choices.emplace_back(flag, std::move(choices));
+      }
     }
   }
 }
 
-void Collect(const CLI::App& app, const std::string& path, const CLI::App& root,
-             std::vector<Node>* nodes) {
+void Collect(CLI::App& app, const std::string& path, CLI::App& root, std::vector<Node>* nodes) {
   Node node;
   node.path = path;
   AddOptions(app, &node);
   // The root's options may follow any command (kamctl accounts list --json).
   if (&app != &root) AddOptions(root, &node);
-  std::vector<const CLI::App*> subcommands = app.get_subcommands({});
+  std::vector<CLI::App*> subcommands = app.get_subcommands({});
   for (const CLI::App* sub : subcommands) node.commands.push_back(sub->get_name());
   nodes->push_back(std::move(node));
-  for (const CLI::App* sub : subcommands) {
+  for (CLI::App* sub : subcommands) {
     Collect(*sub, path + " " + sub->get_name(), root, nodes);
   }
 }
@@ -58,6 +74,17 @@ std::string Entries(const std::vector<Node>& nodes, const std::vector<std::strin
     // Spaces around every word, so that " $word " matches a whole word.
     absl::StrAppend(&text, "  [", Quoted(node.path),
                     "]=", Quoted(" " + absl::StrJoin(node.*words, " ") + " "), "\n");
+  }
+  return text;
+}
+
+// By "<path> <flag>": the flag's values.
+std::string ChoiceEntries(const std::vector<Node>& nodes) {
+  std::string text;
+  for (const Node& node : nodes) {
+    for (const auto& [flag, choices] : node.choices) {
+      absl::StrAppend(&text, "  [", Quoted(node.path + " " + flag), "]=", Quoted(choices), "\n");
+    }
   }
   return text;
 }
@@ -78,7 +105,10 @@ _kamctl() {
     fi
   done
   ((COMP_CWORD > 1)) && prev="${COMP_WORDS[COMP_CWORD-1]}"
-  if [[ -n "$prev" && "${_kamctl_valued[$node]}" == *" $prev "* ]]; then
+  key="$node $prev"
+  if [[ -n "${_kamctl_choices[$key]+set}" ]]; then
+    COMPREPLY=($(compgen -W "${_kamctl_choices[$key]}" -- "$cur"))
+  elif [[ -n "$prev" && "${_kamctl_valued[$node]}" == *" $prev "* ]]; then
     COMPREPLY=()  # a flag's value: bash's default (file names)
   elif [[ "$cur" == -* || -z "${_kamctl_commands[$node]// /}" ]]; then
     COMPREPLY=($(compgen -W "${_kamctl_flags[$node]}" -- "$cur"))
@@ -91,7 +121,7 @@ complete -o default -F _kamctl kamctl
 
 }  // namespace
 
-std::string BashCompletion(const CLI::App& app) {
+std::string BashCompletion(CLI::App& app) {
   std::vector<Node> nodes;
   Collect(app, "kamctl", app, &nodes);
   return absl::StrCat(
@@ -99,7 +129,8 @@ std::string BashCompletion(const CLI::App& app) {
       "bash`.\n",
       "declare -gA _kamctl_commands=(\n", Entries(nodes, &Node::commands), ")\n",
       "declare -gA _kamctl_flags=(\n", Entries(nodes, &Node::flags), ")\n",
-      "declare -gA _kamctl_valued=(\n", Entries(nodes, &Node::valued), ")\n", kFunction);
+      "declare -gA _kamctl_valued=(\n", Entries(nodes, &Node::valued), ")\n",
+      "declare -gA _kamctl_choices=(\n", ChoiceEntries(nodes), ")\n", kFunction);
 }
 
 void AddCompletionCommand(CLI::App& app, Action* action) {
