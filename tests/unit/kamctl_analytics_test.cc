@@ -824,16 +824,18 @@ TEST_F(KamctlCommandTest, TargetsPutReadsTheCsvFile) {
 }
 
 TEST_F(KamctlCommandTest, HelpNamesTheRolesEachCommandNeeds) {
+  // The roles come from services/gateway/policy.json (kamctl_catalog_test checks every
+  // command against it); what the policy cannot say is in the description.
   EXPECT_THAT(Kamctl("analytics abc --help").out,
-              HasSubstr("roles: director, analyst, admin; account_manager over their own "
-                        "accounts"));
+              AllOf(HasSubstr("(account managers: over their own accounts)"),
+                    HasSubstr("Roles: admin, director, account_manager, analyst (")));
   EXPECT_THAT(Kamctl("analytics tier-review run --help").out,
-              HasSubstr("roles: director, admin, system"));
+              HasSubstr("Roles: admin, director, system ("));
   EXPECT_THAT(Kamctl("analytics tier-review changes --help").out,
-              HasSubstr("roles: director, analyst, admin"));
-  EXPECT_THAT(Kamctl("analytics inventory-put --help").out, HasSubstr("roles: system, admin"));
+              HasSubstr("Roles: admin, director, analyst ("));
+  EXPECT_THAT(Kamctl("analytics inventory-put --help").out, HasSubstr("Roles: admin, system ("));
   EXPECT_THAT(Kamctl("analytics targets-put --help").out,
-              HasSubstr("roles: director, analyst, admin, system"));
+              HasSubstr("Roles: admin, director, analyst, system ("));
 }
 
 TEST(IsPeriod, TakesYearsQuartersAndMonths) {

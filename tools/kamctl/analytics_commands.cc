@@ -17,9 +17,8 @@ namespace {
 namespace v1 = kam::analytics::v1;
 using Stub = AnalyticsStub;
 
-// Who may run the analyses (analytics.proto; the gateway's policy enforces it).
-constexpr char kAnalysisRoles[] =
-    " [roles: director, analyst, admin; account_manager over their own accounts]";
+// What the roles (at the end of each command's help, from the gateway's policy) do not say.
+constexpr char kAnalysisRoles[] = " (account managers: over their own accounts)";
 
 // Which accounts an analysis covers: every flag optional, combined with AND.
 struct FilterFlags {
@@ -270,11 +269,35 @@ void AddScorecard(CLI::App& analytics, const Options& options, Action* action) {
       "scorecard",
       std::string("Account manager scorecard: revenue, collection, visits, pipeline and "
                   "complaints per manager") +
-          " [roles: director, analyst, admin; account_manager gets their own card]");
+          " (account managers: their own card)");
   auto flags = AddAnalysisFlags(command, nullptr);
   OnRun(command, action, [&options, flags] {
     return Query(options, &Stub::GetManagerScorecard,
                  AnalysisRequest<v1::GetManagerScorecardRequest>(*flags), PrintScorecards);
+  });
+}
+
+void AddStanding(CLI::App& analytics, const Options& options, Action* action) {
+  CLI::App* command = analytics.add_subcommand(
+      "standing",
+      "One account's ABC class and key-account score with its factors, ranked among all "
+      "active accounts (default weights and thresholds)");
+  struct Flags {
+    int64_t account = 0;
+    std::string period;
+  };
+  auto flags = std::make_shared<Flags>();
+  AddIdOption(command, "account", &flags->account, "account id");
+  command
+      ->add_option("--period", flags->period,
+                   "a year (2026), quarter (2026-Q3) or month (2026-07); default: the last "
+                   "complete quarter")
+      ->check(PeriodValidator());
+  OnRun(command, action, [&options, flags] {
+    v1::GetAccountStandingRequest request;
+    request.set_account_id(flags->account);
+    request.set_period(flags->period);
+    return Query(options, &Stub::GetAccountStanding, request, PrintStanding);
   });
 }
 
@@ -345,6 +368,7 @@ void AddAnalyticsCommands(CLI::App& app, const Options& options, Action* action)
   AddPipeline(*analytics, options, action);
   AddComplaintKpis(*analytics, options, action);
   AddScorecard(*analytics, options, action);
+  AddStanding(*analytics, options, action);
   AddAnalyticsReviewCommands(*analytics, options, action);
 }
 

@@ -12,7 +12,7 @@ namespace kam::kamctl {
 
 // Adds `analytics` with a command per AnalyticsService method: the sales analyses (abc,
 // composition, transactions, product-mix, products), score, the KPIs (retention, pipeline,
-// complaints, scorecard), tier-review run|get|list|changes and the inputs (inventory-put,
+// complaints, scorecard), standing, tier-review run|get|list|changes and the inputs (inventory-put,
 // targets-put), through the gateway.
 void AddAnalyticsCommands(CLI::App& app, const Options& options, Action* action);
 

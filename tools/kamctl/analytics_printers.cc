@@ -238,4 +238,38 @@ void PrintScores(const v1::ScoreAccountsResponse& r) {
                r.facts(), r.next_page_token());
 }
 
+void PrintStanding(const v1::GetAccountStandingResponse& r) {
+  const v1::AbcRow& abc = r.abc();
+  const v1::ScoreRow& score = r.score();
+  const v1::AccountRef& account = abc.account();
+  PrintFields({{"account", absl::StrCat(IdText(account.id()), " ", AccountName(account))},
+               {"tier", TierText(account.tier())},
+               {"owner", account.owner_id()},
+               {"abc class", ClassText(abc.abc_class())},
+               {"revenue", absl::StrCat(Amount(abc.revenue()), " (rank ", abc.rank(), ")")},
+               {"share", absl::StrCat(FormatShare(abc.share()), " (cumulative ",
+                                      FormatShare(abc.cumulative_share()), ")")},
+               {"score", absl::StrCat(Decimal(score.score()), " (rank ", score.rank(), ")")}});
+  const v1::ScoreBreakdown& b = score.breakdown();
+  const std::vector<std::pair<const char*, const v1::FactorScore*>> factors = {
+      {"contract_volume", &b.contract_volume()},
+      {"unit_price", &b.unit_price()},
+      {"revenue", &b.revenue()},
+      {"collection_rate", &b.collection_rate()},
+      {"profit", &b.profit()},
+      {"quality_loss", &b.quality_loss()},
+      {"industry_influence", &b.industry_influence()},
+      {"credit", &b.credit()}};
+  Rows rows;
+  for (const auto& [name, factor] : factors) {
+    rows.push_back({name, absl::StrFormat("%.4g", factor->raw()), Decimal(factor->normalized()),
+                    Decimal(factor->weighted())});
+  }
+  std::cout << '\n';
+  PrintTable({"FACTOR", "RAW", "NORMALIZED", "WEIGHTED"}, rows, "lrrr");
+  PrintSummary(r.period(),
+               absl::StrCat("ranked among ", r.accounts(), " accounts; default weights"), r.facts(),
+               "");
+}
+
 }  // namespace kam::kamctl

@@ -31,6 +31,8 @@ void PrintTransactions(const kam::analytics::v1::AnalyzeTransactionsResponse& re
 void PrintProductMix(const kam::analytics::v1::AnalyzeProductMixResponse& response);
 void PrintProducts(const kam::analytics::v1::AnalyzeProductsResponse& response);
 void PrintScores(const kam::analytics::v1::ScoreAccountsResponse& response);
+// One account: its ABC row, its score and the score's factors.
+void PrintStanding(const kam::analytics::v1::GetAccountStandingResponse& response);
 
 // The tier review and the KPIs (analytics_kpi_printers.cc).
 void PrintTierReview(const kam::analytics::v1::TierReview& review);

@@ -20,8 +20,6 @@ namespace {
 namespace v1 = kam::analytics::v1;
 using Stub = AnalyticsStub;
 
-constexpr char kReaderRoles[] = " [roles: director, analyst, admin]";
-
 struct RunFlags {
   std::string period, request_id;
   ThresholdFlags thresholds;
@@ -55,7 +53,7 @@ void AddRun(CLI::App& review, const Options& options, Action* action) {
   CLI::App* command = review.add_subcommand(
       "run",
       "Propose every account's tier from its ABC class and score, record the review and apply "
-      "the changed tiers (--dry-run: record only) [roles: director, admin, system]");
+      "the changed tiers (--dry-run: record only)");
   auto flags = std::make_shared<RunFlags>();
   AddPeriodFlag(command, &flags->period);
   AddThresholdFlags(command, &flags->thresholds);
@@ -98,8 +96,7 @@ void AddRun(CLI::App& review, const Options& options, Action* action) {
 }
 
 void AddGet(CLI::App& review, const Options& options, Action* action) {
-  CLI::App* command =
-      review.add_subcommand("get", std::string("Show one tier review") + kReaderRoles);
+  CLI::App* command = review.add_subcommand("get", "Show one tier review");
   auto id = std::make_shared<std::string>();
   command->add_option("id", *id, "review id")->required();
   OnRun(command, action, [&options, id] {
@@ -111,8 +108,7 @@ void AddGet(CLI::App& review, const Options& options, Action* action) {
 }
 
 void AddList(CLI::App& review, const Options& options, Action* action) {
-  CLI::App* command =
-      review.add_subcommand("list", std::string("The tier reviews, newest first") + kReaderRoles);
+  CLI::App* command = review.add_subcommand("list", "The tier reviews, newest first");
   auto page = std::make_shared<PageFlags>();
   AddPageFlags(command, page.get(), "reviews");
   OnRun(command, action, [&options, page] {
@@ -124,9 +120,7 @@ void AddList(CLI::App& review, const Options& options, Action* action) {
 void AddChanges(CLI::App& review, const Options& options, Action* action) {
   CLI::App* command = review.add_subcommand(
       "changes",
-      std::string("The accounts a review promoted or demoted, with the reason and whether it is "
-                  "applied") +
-          kReaderRoles);
+      "The accounts a review promoted or demoted, with the reason and whether it is applied");
   struct Flags {
     std::string id;
     PageFlags page;
@@ -209,14 +203,14 @@ void AddAnalyticsReviewCommands(CLI::App& analytics, const Options& options, Act
   AddPut(analytics, "inventory-put",
          "Store inventory per product and month (for turnover) from a CSV file "
          "product_code,month,value,quantity: month YYYY-MM, value the average inventory at "
-         "cost in CNY; a stored (product, month) is replaced [roles: system, admin]",
+         "cost in CNY; a stored (product, month) is replaced",
          "snapshots", &ParseInventoryCsv, &Stub::PutInventorySnapshots,
          &v1::PutInventorySnapshotsRequest::mutable_snapshots, options, action);
   AddPut(analytics, "targets-put",
          "Store what is expected of accounts for a year from a CSV file "
          "account_id,year,expected_share_percent,wallet_estimate,industry_influence: share of "
          "company revenue in percent, yearly spend estimate in CNY (0 unknown), influence "
-         "0-100; a stored (account, year) is replaced [roles: director, analyst, admin, system]",
+         "0-100; a stored (account, year) is replaced",
          "targets", &ParseTargetsCsv, &Stub::PutAccountTargets,
          &v1::PutAccountTargetsRequest::mutable_targets, options, action);
 }

@@ -20,9 +20,11 @@
 #include "tools/kamctl/accounts_commands.h"
 #include "tools/kamctl/analytics_commands.h"
 #include "tools/kamctl/audit_commands.h"
+#include "tools/kamctl/catalog.h"
 #include "tools/kamctl/client.h"
 #include "tools/kamctl/commerce_commands.h"
 #include "tools/kamctl/complaints_commands.h"
+#include "tools/kamctl/completion.h"
 #include "tools/kamctl/contacts_commands.h"
 #include "tools/kamctl/credit_commands.h"
 #include "tools/kamctl/engagement_commands.h"
@@ -50,7 +52,9 @@ error.
   kamctl analytics tier-review run --period 2026 --dry-run
 
 Amounts are CNY with at most 2 decimals (1234.56); times are a day (2026-12-01, midnight UTC)
-or RFC 3339 (2026-11-20T10:00:00+08:00). `kamctl <group> <command> --help` for the flags.)";
+or RFC 3339 (2026-11-20T10:00:00+08:00). `kamctl <group> <command> --help` for the flags, the
+roles that may run the command and the gRPC method it calls. Tab completion:
+source <(kamctl completion bash).)";
 
 void AddGlobalOptions(CLI::App& app, Options& options) {
   app.add_option("--addr", options.addr, "gateway address, host:port")
@@ -279,6 +283,8 @@ int Run(int argc, const char* const* argv, std::shared_ptr<grpc::Channel> channe
   AddAnalyticsCommands(app, options, &action);
   AddAuditCommands(app, options, &action);
   AddEventCommands(app, options, &action);
+  AddCompletionCommand(app, &action);
+  AddRolesToHelp(app);
   app.footer(kFooter);  // after the subcommands, which would otherwise repeat it
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "error: " + std::string(e.what()) + "\nrun with --help for usage\n";

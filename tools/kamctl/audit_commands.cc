@@ -8,15 +8,36 @@
 #include "tools/kamctl/service_calls.h"
 #include "tools/kamctl/values.h"
 
+// The accounts and the complaints services have the same audit trail and event stream
+// messages, each in its own package: the code below is written once for both, with `Api`
+// naming the package's types (AccountsApi, ComplaintsApi).
 namespace kam::kamctl {
 namespace {
 
-namespace v1 = kam::accounts::v1;
-using Stub = AccountStub;
+struct AccountsApi {
+  using Stub = AccountStub;
+  using ListAuditLogRequest = kam::accounts::v1::ListAuditLogRequest;
+  using ListAuditLogResponse = kam::accounts::v1::ListAuditLogResponse;
+  using AuditRecord = kam::accounts::v1::AuditRecord;
+  using WatchEventsRequest = kam::accounts::v1::WatchEventsRequest;
+  using WatchEventsResponse = kam::accounts::v1::WatchEventsResponse;
+  using Event = kam::accounts::v1::Event;
+};
 
-void PrintAudit(const v1::ListAuditLogResponse& response) {
+struct ComplaintsApi {
+  using Stub = ComplaintStub;
+  using ListAuditLogRequest = kam::complaints::v1::ListAuditLogRequest;
+  using ListAuditLogResponse = kam::complaints::v1::ListAuditLogResponse;
+  using AuditRecord = kam::complaints::v1::AuditRecord;
+  using WatchEventsRequest = kam::complaints::v1::WatchEventsRequest;
+  using WatchEventsResponse = kam::complaints::v1::WatchEventsResponse;
+  using Event = kam::complaints::v1::Event;
+};
+
+template <typename Api>
+void PrintAudit(const typename Api::ListAuditLogResponse& response) {
   std::vector<std::vector<std::string>> rows;
-  for (const v1::AuditRecord& r : response.records()) {
+  for (const typename Api::AuditRecord& r : response.records()) {
     rows.push_back({FormatTime(r.time()), r.actor(), r.action(),
                     r.resource_type() + "/" + r.resource_id(), r.request_id(),
                     Truncate(r.note(), 40)});
@@ -25,7 +46,8 @@ void PrintAudit(const v1::ListAuditLogResponse& response) {
   PrintNextPage(response.next_page_token());
 }
 
-void PrintEvent(const Options& options, const v1::Event& event) {
+template <typename Api>
+void PrintEvent(const Options& options, const typename Api::Event& event) {
   if (options.json) {
     PrintJsonLine(event);
     return;
@@ -35,8 +57,9 @@ void PrintEvent(const Options& options, const v1::Event& event) {
             << Printable(event.aggregate_id()) << '\n';
 }
 
-void AddListAudit(CLI::App& audit, const Options& options, Action* action) {
-  CLI::App* command = audit.add_subcommand("list", "Who changed what, newest first");
+template <typename Api>
+void AddListAudit(CLI::App& parent, const char* name, const Options& options, Action* action) {
+  CLI::App* command = parent.add_subcommand(name, "Who changed what, newest first");
   struct Flags {
     std::string resource_type, resource_id, actor, from, to;
     PageFlags page;
@@ -49,13 +72,13 @@ void AddListAudit(CLI::App& audit, const Options& options, Action* action) {
   command->add_option("--to", flags->to, "only changes before")->check(TimeValidator());
   AddPageFlags(command, &flags->page, "records");
   OnRun(command, action, [&options, flags] {
-    v1::ListAuditLogRequest request;
+    typename Api::ListAuditLogRequest request;
     request.set_resource_type(flags->resource_type);
     request.set_resource_id(flags->resource_id);
     request.set_actor(flags->actor);
     if (!flags->from.empty()) *request.mutable_start_time() = ToTimestamp(*ParseTime(flags->from));
     if (!flags->to.empty()) *request.mutable_end_time() = ToTimestamp(*ParseTime(flags->to));
-    return QueryPages(options, &Stub::ListAuditLog, request, flags->page, PrintAudit);
+    return QueryPages(options, &Api::Stub::ListAuditLog, request, flags->page, PrintAudit<Api>);
   });
 }
 
@@ -67,20 +90,20 @@ struct WatchFlags {
 
 // Prints events as they come: until caught up with the stream, or with --follow until
 // interrupted.
+template <typename Api>
 int Watch(const Options& options, const WatchFlags& flags) {
-  v1::WatchEventsRequest request;
+  typename Api::WatchEventsRequest request;
   request.set_after_sequence(flags.after);
   for (const std::string& type : flags.types) request.add_type_prefixes(type);
   grpc::ClientContext context;
   PrepareStream(options, &context);
-  auto stub = NewAccountStub(options);
-  std::unique_ptr<grpc::ClientReader<v1::WatchEventsResponse>> reader =
-      stub->WatchEvents(&context, request);
-  v1::WatchEventsResponse response;
+  typename Api::Stub stub(Connect(options));
+  auto reader = stub.WatchEvents(&context, request);
+  typename Api::WatchEventsResponse response;
   int64_t last = flags.after;
   while (reader->Read(&response)) {
-    for (const v1::Event& event : response.events()) {
-      PrintEvent(options, event);
+    for (const typename Api::Event& event : response.events()) {
+      PrintEvent<Api>(options, event);
       last = event.sequence();
     }
     std::cout.flush();
@@ -96,30 +119,39 @@ int Watch(const Options& options, const WatchFlags& flags) {
   return ReportRpcError(status);
 }
 
-void AddWatch(CLI::App& events, const Options& options, Action* action) {
-  CLI::App* command = events.add_subcommand(
-      "watch", "Print committed events in order: up to now, or with --follow as they come");
+template <typename Api>
+void AddWatch(CLI::App& parent, const char* name, const char* type_example, const Options& options,
+              Action* action) {
+  CLI::App* command = parent.add_subcommand(
+      name, "Print committed events in order: up to now, or with --follow as they come");
   auto flags = std::make_shared<WatchFlags>();
   command->add_option("--after", flags->after, "resume after this sequence (default: the start)")
       ->check(NonNegativeInteger(64));
-  command->add_option("--type", flags->types, "only types starting with, e.g. account.,order.")
+  command
+      ->add_option("--type", flags->types,
+                   std::string("only types starting with, e.g. ") + type_example)
       ->delimiter(',');
   command->add_flag("--follow", flags->follow, "keep printing new events until interrupted");
-  OnRun(command, action, [&options, flags] { return Watch(options, *flags); });
+  OnRun(command, action, [&options, flags] { return Watch<Api>(options, *flags); });
 }
 
 }  // namespace
 
 void AddAuditCommands(CLI::App& app, const Options& options, Action* action) {
-  CLI::App* audit = app.add_subcommand("audit", "The audit trail (directors, admins)");
+  CLI::App* audit = app.add_subcommand("audit", "The audit trail of the accounts service");
   audit->require_subcommand(1);
-  AddListAudit(*audit, options, action);
+  AddListAudit<AccountsApi>(*audit, "list", options, action);
 }
 
 void AddEventCommands(CLI::App& app, const Options& options, Action* action) {
-  CLI::App* events = app.add_subcommand("events", "The accounts event stream (system, admins)");
+  CLI::App* events = app.add_subcommand("events", "The accounts event stream");
   events->require_subcommand(1);
-  AddWatch(*events, options, action);
+  AddWatch<AccountsApi>(*events, "watch", "account.,order.", options, action);
+}
+
+void AddComplaintAuditCommands(CLI::App& complaints, const Options& options, Action* action) {
+  AddListAudit<ComplaintsApi>(complaints, "audit", options, action);
+  AddWatch<ComplaintsApi>(complaints, "events", "complaint.closed,department.", options, action);
 }
 
 }  // namespace kam::kamctl

@@ -97,7 +97,7 @@ CLI::Validator EnumValidator(const google::protobuf::EnumDescriptor* type) {
         if (FindEnumValue(type, value) != nullptr) return "";
         return "unknown value \"" + value + "\", expected one of: " + EnumChoices(type);
       },
-      EnumChoices(type));
+      EnumChoices(type), kEnumValidatorName);
 }
 
 void OnRun(CLI::App* command, Action* action, Action run) {

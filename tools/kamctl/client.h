@@ -109,7 +109,10 @@ int ShowMutation(const Options& options, const std::string& request_id, const gr
 }
 
 // A CLI11 check that accepts the labels of `type` (see EnumLabel) and lists them otherwise.
+// Its name is kEnumValidatorName and its description the labels, comma-separated (shell
+// completion offers them).
 CLI::Validator EnumValidator(const google::protobuf::EnumDescriptor* type);
+inline constexpr char kEnumValidatorName[] = "kamctl-enum";
 
 // Makes `command` set `*action` to `run` when it is the subcommand given.
 void OnRun(CLI::App* command, Action* action, Action run);

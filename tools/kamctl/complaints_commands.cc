@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/kamctl/audit_commands.h"
 #include "tools/kamctl/complaint_printers.h"
 #include "tools/kamctl/field_flags.h"
 #include "tools/kamctl/service_calls.h"
@@ -202,6 +203,7 @@ void AddComplaintCommands(CLI::App& app, const Options& options, Action* action)
   AddQueue(*complaints, options, action);
   AddHistory(*complaints, options, action);
   AddComplaintStepCommands(*complaints, options, action);
+  AddComplaintAuditCommands(*complaints, options, action);
 }
 
 void AddDepartmentCommands(CLI::App& app, const Options& options, Action* action) {

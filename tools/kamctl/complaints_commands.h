@@ -8,7 +8,8 @@ namespace kam::kamctl {
 
 // Adds `complaints create|get|list|queue|history` and the steps of the handling procedure
 // (judge, reassign, analyze, propose, approve, reject, implement, follow-up, close, wait,
-// resume): the complaints service through the gateway.
+// resume), the audit trail and the event stream (audit, events): the complaints service
+// through the gateway.
 void AddComplaintCommands(CLI::App& app, const Options& options, Action* action);
 
 // Adds `departments list|put`: the handling departments complaints are routed to.
