@@ -54,6 +54,8 @@ constexpr size_t kMaxDepartmentName = 100;
 constexpr size_t kMaxEtag = 64;
 constexpr int kMinSatisfaction = 1;
 constexpr int kMaxSatisfaction = 5;
+// How far back CreateComplaint's received_time may go.
+constexpr absl::Duration kMaxReceivedAge = absl::Hours(7 * 24);
 
 // ---- who may call what ----
 
@@ -292,7 +294,19 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(
     Complaint draft = DraftFromProto(request->complaint());
     draft.recorded_by = call.principal.subject;
     draft.create_time = draft.update_time = call.now;
-    const Mutation mutation = MutationFor(call, "CreateComplaint", *request, request->request_id());
+    Mutation mutation = MutationFor(call, "CreateComplaint", *request, request->request_id());
+    if (request->has_received_time()) {
+      // Logged after the fact: the clocks run from when the customer complained, within a
+      // week, so that back-dating cannot hide a complaint's age for long.
+      const absl::Time received = FromTimestamp(request->received_time());
+      if (received > call.now || received < call.now - kMaxReceivedAge) {
+        return absl::InvalidArgumentError(
+            "received_time must be within the 7 days before now and not in the future");
+      }
+      draft.create_time = received;
+      mutation.note = absl::StrCat("received ", absl::FormatTime(received, absl::UTCTimeZone()),
+                                   ", recorded after the fact");
+    }
     absl::StatusOr<Complaint> created = parts_.complaints->Create(mutation, call.principal, draft);
     if (absl::IsNotFound(created.status())) created = LookAgain(call, mutation, draft);
     if (absl::IsNotFound(created.status()) && !ReplicaCaughtUp()) {

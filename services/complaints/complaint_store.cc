@@ -352,17 +352,21 @@ absl::StatusOr<Complaint> ComplaintStore::Create(const Mutation& m, const Princi
               absl::StrCat("account ", draft.account_id, " is archived"));
         }
         const absl::Time now = Micros(m.now);
+        // The draft's create_time is when the customer complained: now, or earlier for a
+        // complaint logged after the fact (CreateComplaintRequest.received_time).
+        const absl::Time received = std::min(Micros(draft.create_time), now);
         Complaint c = std::move(draft);
         c.account_name = account->name;
         c.account_tier = account->tier;
         c.account_owner_id = account->owner_id;
         c.recorded_by = caller.subject;
-        c.create_time = c.update_time = now;
+        c.create_time = received;
+        c.update_time = now;
         c.version = 1;
-        StartClocks(policy_, now, c);
+        StartClocks(policy_, received, c);
         c.id = InsertComplaintRow(db, c);
         Transition recorded{0,       c.id,           "recorded", State::kUnspecified,
-                            c.state, caller.subject, now,        ""};
+                            c.state, caller.subject, now,        m.note};
         RecordTransition(db, m, Complaint{}, c, std::move(recorded), std::nullopt);
         return c;
       });
