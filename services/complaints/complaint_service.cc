@@ -301,7 +301,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(
       const absl::Time received = FromTimestamp(request->received_time());
       if (received > call.now || received < call.now - kMaxReceivedAge) {
         return absl::InvalidArgumentError(
-            "received_time must be within the 7 days before now and not in the future");
+            "received_time: must be within the 7 days before now and not in the future");
       }
       draft.create_time = received;
       mutation.note = absl::StrCat("received ", absl::FormatTime(received, absl::UTCTimeZone()),

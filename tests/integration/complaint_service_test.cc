@@ -348,6 +348,14 @@ TEST_F(ComplaintServiceTest, IntakeErrorsNameTheFieldAndRecordNothing) {
        [](auto& r) { r.mutable_complaint()->set_description(std::string(4001, 'x')); }},
       {"complaint.severity", [](auto& r) { r.mutable_complaint()->clear_severity(); }},
       {"complaint.manner", [](auto& r) { r.mutable_complaint()->clear_manner(); }},
+      {"received_time",
+       [](auto& r) {
+         r.mutable_received_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 3600);
+       }},
+      {"received_time",
+       [](auto& r) {
+         r.mutable_received_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 8 * 86400);
+       }},
   };
   for (const Case& c : cases) {
     v1::CreateComplaintRequest request;
@@ -596,6 +604,26 @@ TEST_F(ComplaintServiceTest, IntakeCopiesTheAccountAndGivesGuidanceAndClocks) {
   ASSERT_TRUE(Create(kAgent, Intake(kLiAccount), "intake-1", &again).ok());
   EXPECT_EQ(again.id(), created.id());
   EXPECT_EQ(One("SELECT COUNT(*) FROM complaints"), "1");
+}
+
+TEST_F(ComplaintServiceTest, AComplaintLoggedAfterTheFactRunsItsClocksFromItsReceivedTime) {
+  v1::CreateComplaintRequest request;
+  request.set_request_id("late-1");
+  *request.mutable_complaint() = Intake(kLiAccount);
+  const int64_t received = absl::ToUnixSeconds(absl::Now()) - 3 * 86400;
+  request.mutable_received_time()->set_seconds(received);
+  v1::CreateComplaintResponse response;
+  const grpc::Status status = Call(&v1::ComplaintService::Stub::CreateComplaint,
+                                   "CreateComplaint", kAgent, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const v1::Complaint& created = response.complaint();
+  EXPECT_EQ(created.create_time().seconds(), received);
+  // Three days back is past any judgment budget of the policy: overdue at once.
+  EXPECT_LT(created.judgment_sla().due_time().seconds(), absl::ToUnixSeconds(absl::Now()));
+  // The register keeps when it was really recorded.
+  EXPECT_EQ(One(absl::StrCat("SELECT COUNT(*) FROM complaint_transitions WHERE complaint_id = ",
+                             created.id(), " AND note LIKE '%recorded after the fact%'")),
+            "1");
 }
 
 TEST_F(ComplaintServiceTest, AnUnknownAccountIsRetryableUntilTheReplicaIsCaughtUp) {
