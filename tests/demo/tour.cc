@@ -93,32 +93,44 @@ std::string TidyOutput(const std::string& output) {
   return absl::StrJoin(lines, "\n");
 }
 
-std::string NormaliseLine(const std::string& line) {
+std::string NormaliseLine(const std::string& line, bool other_load_day) {
   // Order matters: a timestamp is masked before its seconds could look like a duration.
   static const auto* const kRules = new std::vector<std::pair<std::regex, std::string>>{
       // RFC 3339 times ("2026-11-23T05:03:01.123Z") and kamctl's minutes ("2026-11-23 05:03").
       {std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))"), "<time>"},
       {std::regex(R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?)"), "<time>"},
       {std::regex(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"), "<uuid>"},
+      // Page tokens carry the facts version and cursor of the moment.
+      {std::regex(R"(--page-token \S+)"), "--page-token <token>"},
       // Durations as absl and Go print them: "1h2m3.5s", "250ms", "0.003s", "3h12m".
       {std::regex(R"(\b(\d+h)?(\d+m)?\d+(\.\d+)?(ms|us|s)\b)"), "<duration>"},
       {std::regex(R"(\b\d+h\d+m\b)"), "<duration>"},
       {std::regex("[ \t]+"), " "},
   };
+  static const auto* const kBusinessFigures = new std::vector<std::pair<std::regex, std::string>>{
+      {std::regex(R"(\d{4}-\d{2}-\d{2})"), "<day>"},
+      {std::regex(R"(\d[\d,]*(\.\d+)?)"), "<n>"},
+  };
   std::string text = StripTrailingSpace(line);
   for (const auto& [pattern, replacement] : *kRules) {
     text = std::regex_replace(text, pattern, replacement);
   }
+  if (other_load_day) {
+    for (const auto& [pattern, replacement] : *kBusinessFigures) {
+      text = std::regex_replace(text, pattern, replacement);
+    }
+  }
   return text;
 }
 
-std::string LineDiff(const std::string& expected, const std::string& actual) {
+std::string LineDiff(const std::string& expected, const std::string& actual,
+                     bool other_load_day) {
   const std::vector<std::string> a = Lines(TidyOutput(expected));
   const std::vector<std::string> b = Lines(TidyOutput(actual));
   std::vector<std::string> na;
   std::vector<std::string> nb;
-  for (const std::string& line : a) na.push_back(NormaliseLine(line));
-  for (const std::string& line : b) nb.push_back(NormaliseLine(line));
+  for (const std::string& line : a) na.push_back(NormaliseLine(line, other_load_day));
+  for (const std::string& line : b) nb.push_back(NormaliseLine(line, other_load_day));
   if (na == nb) return "";
   // Longest common subsequence of the normalised lines; outputs are tens of lines.
   std::vector<std::vector<int>> lcs(a.size() + 1, std::vector<int>(b.size() + 1, 0));
@@ -159,6 +171,24 @@ std::string RewriteTour(const std::string& markdown, const std::vector<TourStep>
   }
   rewritten.insert(rewritten.end(), lines.begin() + next, lines.end());
   return absl::StrJoin(rewritten, "\n");
+}
+
+std::string LoadDayOf(const std::string& markdown) {
+  static const auto* const kMarker =
+      new std::regex(R"(<!-- tour load day: (\d{4}-\d{2}-\d{2}) -->)");
+  std::smatch match;
+  return std::regex_search(markdown, match, *kMarker) ? match[1].str() : "";
+}
+
+std::string SetLoadDay(const std::string& markdown, const std::string& day) {
+  static const auto* const kMarker = new std::regex(R"(<!-- tour load day: [0-9-]* -->)");
+  return std::regex_replace(markdown, *kMarker, "<!-- tour load day: " + day + " -->");
+}
+
+std::string LoadDayInDemoOutput(const std::string& out) {
+  static const auto* const kDay = new std::regex(R"(load day (\d{4}-\d{2}-\d{2}))");
+  std::smatch match;
+  return std::regex_search(out, match, *kDay) ? match[1].str() : "";
 }
 
 std::string MapPorts(const std::string& text, const std::map<int, int>& ports) {

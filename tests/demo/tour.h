@@ -25,11 +25,23 @@ absl::StatusOr<std::vector<TourStep>> ParseTour(const std::string& markdown);
 // What the comparison sees of one output line: the volatile parts masked (times, UUIDs,
 // durations), trailing spaces dropped, runs of spaces made one (a volatile value's width
 // moves the columns of a table). The rules are listed at the top of docs/TOUR.md.
-std::string NormaliseLine(const std::string& line);
+// With `other_load_day` (the demo was loaded on another day than the tour's outputs were
+// written on, so every business date and period total moved) numbers and days are masked
+// too: the commands must still run, print the same columns, names, states and tiers.
+std::string NormaliseLine(const std::string& line, bool other_load_day = false);
 
 // A readable line diff of `expected` against `actual` (both tidied, lines compared
 // normalised): "  " same, "- " expected only, "+ " actual only. Empty when they match.
-std::string LineDiff(const std::string& expected, const std::string& actual);
+std::string LineDiff(const std::string& expected, const std::string& actual,
+                     bool other_load_day = false);
+
+// The demo load day the outputs of `markdown` were written for: the YYYY-MM-DD of its
+// `<!-- tour load day: YYYY-MM-DD -->` line, or "" without one. SetLoadDay writes it.
+std::string LoadDayOf(const std::string& markdown);
+std::string SetLoadDay(const std::string& markdown, const std::string& day);
+
+// The load day kam-demo reported ("... load day 2026-11-23 ..."), or "".
+std::string LoadDayInDemoOutput(const std::string& out);
 
 // `markdown` with each step's output lines replaced by `outputs[i]` (one per step).
 std::string RewriteTour(const std::string& markdown, const std::vector<TourStep>& steps,
