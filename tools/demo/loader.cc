@@ -179,16 +179,33 @@ class Loader {
   int64_t AccountId(int index) const { return result_->account_ids[static_cast<size_t>(index)]; }
   const AccountPlan& Acct(int index) const { return plan_.accounts[static_cast<size_t>(index)]; }
 
+  // The complaints service may come with departments of the same codes: those are replaced
+  // (at their etag) unless they already are the demo's.
   absl::Status Departments() {
+    cv1::ListDepartmentsResponse existing;
+    absl::Status listed = gw_.Call("dir.chen", gw_.complaints(), &ComplaintStub::ListDepartments,
+                                   cv1::ListDepartmentsRequest(), &existing, "ListDepartments");
+    if (!listed.ok()) return listed;
     for (const DepartmentPlan& d : plan_.departments) {
       cv1::PutDepartmentRequest request;
-      request.set_request_id(Rid("department-" + d.code));
       cv1::Department* dept = request.mutable_department();
       dept->set_code(d.code);
       dept->set_name(d.name);
       for (int c : d.categories) dept->add_categories(static_cast<cv1::Category>(c));
       for (const std::string& h : d.handlers) dept->add_handler_ids(h);
       dept->set_manager_id(d.manager);
+      std::string etag;
+      bool same = false;
+      for (const cv1::Department& old : existing.departments()) {
+        if (old.code() != d.code) continue;
+        cv1::Department compare = old;
+        compare.clear_etag();
+        same = compare.SerializeAsString() == dept->SerializeAsString();
+        etag = old.etag();
+      }
+      if (same) continue;
+      request.set_etag(etag);
+      request.set_request_id(Rid("department-" + d.code));
       cv1::PutDepartmentResponse response;
       absl::Status s = gw_.Call("dir.chen", gw_.complaints(), &ComplaintStub::PutDepartment,
                                 request, &response, "PutDepartment " + d.code);
