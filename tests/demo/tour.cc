@@ -26,7 +26,11 @@ std::string StripTrailingSpace(std::string line) {
   return line;
 }
 
-bool IsFence(const std::string& line) { return absl::StartsWith(line, "```"); }
+// A code fence: ``` and an info string without backticks (CommonMark), so inline code such
+// as ```` ```console ```` at the start of a prose line is not one.
+bool IsFence(const std::string& line) {
+  return absl::StartsWith(line, "```") && !absl::StrContains(line.substr(3), '`');
+}
 
 // A command line continues on the next one when it ends with a backslash, as in a shell.
 bool Continues(const std::string& line) { return absl::EndsWith(StripTrailingSpace(line), "\\"); }
@@ -100,6 +104,8 @@ std::string NormaliseLine(const std::string& line, bool other_load_day) {
       {std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))"), "<time>"},
       {std::regex(R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?)"), "<time>"},
       {std::regex(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"), "<uuid>"},
+      // Stream positions: the SLA sweeper adds complaint events as the clock runs.
+      {std::regex(R"((accounts|complaints) event \d+)"), "$1 event <n>"},
       // Page tokens carry the facts version and cursor of the moment.
       {std::regex(R"(--page-token \S+)"), "--page-token <token>"},
       // Durations as absl and Go print them: "1h2m3.5s", "250ms", "0.003s", "3h12m".
