@@ -125,7 +125,11 @@ TEST(TourTest, EveryCommandPrintsWhatTheTourShows) {
   for (const TourStep& step : *steps) {
     outputs.push_back(shell.Run(step.command, ports));
     const std::string diff = LineDiff(step.expected, outputs.back(), other_load_day);
-    if (diff.empty()) continue;
+    if (diff.empty()) {
+      // Keep the text that matched, so a regenerated TOUR.md differs only where it must.
+      outputs.back() = step.expected;
+      continue;
+    }
     ++mismatches;
     const std::string message = absl::StrCat(path, ":", step.line,
                                              ": the output differs (- tour, + actual)\n$ ",
