@@ -28,6 +28,7 @@
 #include "tools/kamctl/contacts_commands.h"
 #include "tools/kamctl/credit_commands.h"
 #include "tools/kamctl/engagement_commands.h"
+#include "tools/kamctl/health_command.h"
 #include "tools/kamctl/opps_commands.h"
 #include "tools/kamctl/team_commands.h"
 
@@ -268,6 +269,7 @@ int Run(int argc, const char* const* argv, std::shared_ptr<grpc::Channel> channe
   AddTokenCommand(app, &action);
   AddApiKeyCommand(app, &action);
   AddWhoAmICommand(app, options, &action);
+  AddHealthCommand(app, options, &action);
   AddAccountCommands(app, options, &action);
   AddTeamCommands(app, options, &action);
   AddContactCommands(app, options, &action);

@@ -44,7 +44,9 @@ void PrintGroupPath(const v1::GetCustomer360Response& r) {
   }
   names.push_back(Printable(r.account().name()));
   Heading("Group");
-  std::cout << (r.group_path().empty() ? "standalone account" : absl::StrJoin(names, " > "))
+  // The path holds ancestors only: a group's top company has none either, so an empty path
+  // says "no parent", not "standalone".
+  std::cout << (r.group_path().empty() ? "no parent company" : absl::StrJoin(names, " > "))
             << '\n';
 }
 
