@@ -160,7 +160,7 @@ class ForwardedCall {
     if (InFlightLimit* limit = forwarder_.options_.in_flight_limit;
         limit != nullptr && !route_.method->server_streaming()) {
       absl::StatusOr<InFlightLimit::Slot> slot =
-          limit->Acquire(context_->deadline(), std::chrono::system_clock::now());
+          limit->Acquire(context_.deadline(), std::chrono::system_clock::now());
       if (!slot.ok()) return slot.status();
       slot_ = *std::move(slot);
     }
