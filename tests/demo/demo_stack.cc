@@ -27,6 +27,13 @@ std::string DemoBinary() {
 
 DemoStack& DemoStack::Get() { return *g_demo; }
 
+absl::CivilDay DemoStack::LoadDay() {
+  absl::CivilDay day;
+  // kLoadDay is a constant of this file's header: it parses.
+  (void)absl::ParseCivilTime(kLoadDay, &day);
+  return day;
+}
+
 std::string DemoStack::gateway_address() const {
   return e2e::KamStack::Get().service("gateway").address();
 }
@@ -39,7 +46,7 @@ std::map<std::string, std::string> DemoStack::ToolEnv() const {
 }
 
 DemoStack::Run DemoStack::RunDemo(const std::vector<std::string>& args) const {
-  std::vector<std::string> argv = {DemoBinary()};
+  std::vector<std::string> argv = {DemoBinary(), "--today", kLoadDay};
   for (const auto& [name, value] : ToolEnv()) {
     if (name == "KAM_ADDR") argv.insert(argv.end(), {"--addr", value});
     if (name == "KAM_JWT_SECRET_FILE") argv.insert(argv.end(), {"--secret-file", value});

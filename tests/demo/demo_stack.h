@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 
+#include "absl/time/civil_time.h"
+
 #include "tests/e2e/e2e_client.h"
 #include "tests/e2e/kam_stack.h"
 #include "tools/demo/plan.h"
@@ -18,6 +20,13 @@ namespace kam::demo {
 class DemoStack : public ::testing::Environment {
  public:
   static DemoStack& Get();
+
+  // The load day the tests pin (kam-demo --today): the same company on whatever day the tests
+  // run, and the day docs/TOUR.md's outputs were written for. It lies in the past on purpose,
+  // so every run takes the path a later run takes: visit plans and complaints are dated from
+  // the real day (LiveDay in tools/demo/loader.h), everything else from this one.
+  static constexpr char kLoadDay[] = "2026-11-16";
+  static absl::CivilDay LoadDay();
 
   void SetUp() override;
 

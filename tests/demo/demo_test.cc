@@ -64,7 +64,7 @@ const av1::Account* Named(const std::vector<av1::Account>& accounts, const std::
 }
 
 // The year the demo's tier review looked at.
-std::string ReviewYear() { return ReviewPeriod(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())); }
+std::string ReviewYear() { return ReviewPeriod(DemoStack::LoadDay()); }
 
 TEST(DemoTest, ThePlanIsTheSameForTheSameSeedAndDiffersForAnother) {
   const DemoStack::Run a = Demo().RunDemo({"--plan-digest"});
@@ -146,8 +146,10 @@ TEST(DemoTest, ExactlyOneAccountIsOverItsCreditLimit) {
   const std::vector<av1::Account> accounts = AllAccounts();
   std::vector<std::string> over;
   av1::Period period;
-  period.mutable_start_time()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(24 * 800)));
-  period.mutable_end_time()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
+  // All of the demo's business: two years up to the load day.
+  const absl::Time load_day = absl::FromCivil(DemoStack::LoadDay(), absl::UTCTimeZone());
+  period.mutable_start_time()->set_seconds(absl::ToUnixSeconds(load_day - absl::Hours(24 * 800)));
+  period.mutable_end_time()->set_seconds(absl::ToUnixSeconds(load_day + absl::Hours(24)));
   for (const av1::Account& a : accounts) {
     av1::GetGroupSummaryRequest request;
     request.set_account_id(a.id());

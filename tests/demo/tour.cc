@@ -97,7 +97,7 @@ std::string TidyOutput(const std::string& output) {
   return absl::StrJoin(lines, "\n");
 }
 
-std::string NormaliseLine(const std::string& line, bool other_load_day) {
+std::string NormaliseLine(const std::string& line) {
   // Order matters: a timestamp is masked before its seconds could look like a duration.
   static const auto* const kRules = new std::vector<std::pair<std::regex, std::string>>{
       // RFC 3339 times ("2026-11-23T05:03:01.123Z") and kamctl's minutes ("2026-11-23 05:03").
@@ -111,32 +111,24 @@ std::string NormaliseLine(const std::string& line, bool other_load_day) {
       // Durations as absl and Go print them: "1h2m3.5s", "250ms", "0.003s", "3h12m".
       {std::regex(R"(\b(\d+h)?(\d+m)?\d+(\.\d+)?(ms|us|s)\b)"), "<duration>"},
       {std::regex(R"(\b\d+h\d+m\b)"), "<duration>"},
-      {std::regex("[ \t]+"), " "},
-  };
-  static const auto* const kBusinessFigures = new std::vector<std::pair<std::regex, std::string>>{
+      // Days alone: visit plans and complaints follow the real day.
       {std::regex(R"(\d{4}-\d{2}-\d{2})"), "<day>"},
-      {std::regex(R"(\d[\d,]*(\.\d+)?)"), "<n>"},
+      {std::regex("[ \t]+"), " "},
   };
   std::string text = StripTrailingSpace(line);
   for (const auto& [pattern, replacement] : *kRules) {
     text = std::regex_replace(text, pattern, replacement);
   }
-  if (other_load_day) {
-    for (const auto& [pattern, replacement] : *kBusinessFigures) {
-      text = std::regex_replace(text, pattern, replacement);
-    }
-  }
   return text;
 }
 
-std::string LineDiff(const std::string& expected, const std::string& actual,
-                     bool other_load_day) {
+std::string LineDiff(const std::string& expected, const std::string& actual) {
   const std::vector<std::string> a = Lines(TidyOutput(expected));
   const std::vector<std::string> b = Lines(TidyOutput(actual));
   std::vector<std::string> na;
   std::vector<std::string> nb;
-  for (const std::string& line : a) na.push_back(NormaliseLine(line, other_load_day));
-  for (const std::string& line : b) nb.push_back(NormaliseLine(line, other_load_day));
+  for (const std::string& line : a) na.push_back(NormaliseLine(line));
+  for (const std::string& line : b) nb.push_back(NormaliseLine(line));
   if (na == nb) return "";
   // Longest common subsequence of the normalised lines; outputs are tens of lines.
   std::vector<std::vector<int>> lcs(a.size() + 1, std::vector<int>(b.size() + 1, 0));

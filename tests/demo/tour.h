@@ -24,16 +24,14 @@ absl::StatusOr<std::vector<TourStep>> ParseTour(const std::string& markdown);
 
 // What the comparison sees of one output line: the volatile parts masked (times, UUIDs,
 // durations), trailing spaces dropped, runs of spaces made one (a volatile value's width
-// moves the columns of a table). The rules are listed at the top of docs/TOUR.md.
-// With `other_load_day` (the demo was loaded on another day than the tour's outputs were
-// written on, so every business date and period total moved) numbers and days are masked
-// too: the commands must still run, print the same columns, names, states and tiers.
-std::string NormaliseLine(const std::string& line, bool other_load_day = false);
+// moves the columns of a table). Days are masked too: visit plans and complaints are dated
+// from the real day (the rest of the demo from its pinned load day). The rules are listed at
+// the top of docs/TOUR.md.
+std::string NormaliseLine(const std::string& line);
 
 // A readable line diff of `expected` against `actual` (both tidied, lines compared
 // normalised): "  " same, "- " expected only, "+ " actual only. Empty when they match.
-std::string LineDiff(const std::string& expected, const std::string& actual,
-                     bool other_load_day = false);
+std::string LineDiff(const std::string& expected, const std::string& actual);
 
 // The demo load day the outputs of `markdown` were written for: the YYYY-MM-DD of its
 // `<!-- tour load day: YYYY-MM-DD -->` line, or "" without one. SetLoadDay writes it.

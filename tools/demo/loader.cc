@@ -1,5 +1,6 @@
 #include "tools/demo/loader.h"
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <mutex>
@@ -181,6 +182,11 @@ class Loader {
 
   std::string Rid(const std::string& item) const { return absl::StrCat("demo-", plan_.seed, "-", item); }
   absl::Time Day(int day) const { return DayTime(options_.today, day); }
+  // Dates the services check against the real clock (see LiveDay).
+  absl::Time LiveDayTime(int day) const { return DayTime(LiveDay(options_.today), day); }
+  absl::Time LiveMidnight() const {
+    return absl::FromCivil(LiveDay(options_.today), absl::UTCTimeZone());
+  }
   int64_t AccountId(int index) const { return result_->account_ids[static_cast<size_t>(index)]; }
   const AccountPlan& Acct(int index) const { return plan_.accounts[static_cast<size_t>(index)]; }
 
@@ -430,7 +436,7 @@ class Loader {
       request.set_request_id(Rid("visit-" + v.key));
       av1::VisitPlan* p = request.mutable_plan();
       p->set_account_id(AccountId(v.account));
-      *p->mutable_planned_time() = Ts(Day(v.day));
+      *p->mutable_planned_time() = Ts(LiveDayTime(v.day));
       p->set_objective(v.objective);
       av1::CreateVisitPlanResponse response;
       absl::Status s = gw_.Call(Acct(v.account).owner, gw_.accounts(),
@@ -534,7 +540,7 @@ class Loader {
   }
 
   absl::Status Complaints() {
-    const absl::Time base = absl::FromCivil(options_.today, absl::UTCTimeZone());
+    const absl::Time base = LiveMidnight();
     result_->complaint_ids.assign(plan_.complaints.size(), 0);
     std::vector<cv1::Complaint> created(plan_.complaints.size());
     for (size_t k = 0; k < plan_.complaints.size(); ++k) {
@@ -663,7 +669,7 @@ class Loader {
   absl::Status WaitForAnalytics() {
     const std::string period = CurrentYear(options_.today);
     const int64_t expected = ExpectedRevenueThisYear(plan_.biggest);
-    const absl::Time base = absl::FromCivil(options_.today, absl::UTCTimeZone());
+    const absl::Time base = LiveMidnight();
     const absl::TimeZone shanghai = absl::FixedTimeZone(8 * 3600);
     std::map<std::pair<int, int>, int> want;
     for (const ComplaintPlan& c : plan_.complaints) {
@@ -736,6 +742,10 @@ class Loader {
 
 absl::Time DayTime(absl::CivilDay today, int day) {
   return absl::FromCivil(absl::CivilHour(today + day) + 2, absl::UTCTimeZone());
+}
+
+absl::CivilDay LiveDay(absl::CivilDay today) {
+  return std::max(today, absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()));
 }
 
 std::string CurrentYear(absl::CivilDay today) {

@@ -26,7 +26,9 @@ struct LoadOptions {
   std::string jwt_secret;
   std::string issuer = "kam-dev";
   std::string audience = "kam-suite";
-  // The load day: business dates are offsets from it (UTC).
+  // The load day: business dates are offsets from it (UTC). It may be in the past (the tests
+  // pin it, so the data is the same every day); what the services only accept from today on
+  // (visit plans, complaints' received times) is dated from LiveDay instead.
   absl::CivilDay today;
   // Concurrent callers for the phases whose order does not matter.
   int workers = 4;
@@ -47,6 +49,10 @@ absl::Status Load(const Plan& plan, const LoadOptions& options, LoadResult* resu
 
 // The time a plan day offset stands for: 10:00 Asia/Shanghai (02:00 UTC) on that day.
 absl::Time DayTime(absl::CivilDay today, int day);
+
+// The later of the load day and the real day (UTC): visit plans must be today or later and a
+// complaint may be logged at most 7 days after it was received.
+absl::CivilDay LiveDay(absl::CivilDay today);
 
 // The year ("YYYY", company time zone) the tier review looks at: the load day's year from
 // July on, else the year before, so that it always holds at least six months of orders.
