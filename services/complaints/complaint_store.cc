@@ -352,9 +352,10 @@ absl::StatusOr<Complaint> ComplaintStore::Create(const Mutation& m, const Princi
               absl::StrCat("account ", draft.account_id, " is archived"));
         }
         const absl::Time now = Micros(m.now);
-        // The draft's create_time is when the customer complained: now, or earlier for a
-        // complaint logged after the fact (CreateComplaintRequest.received_time).
-        const absl::Time received = std::min(Micros(draft.create_time), now);
+        // The draft's create_time is when the customer complained: now (also when unset), or
+        // earlier for a complaint logged after the fact (CreateComplaintRequest.received_time).
+        const absl::Time received =
+            draft.create_time == absl::Time() ? now : std::min(Micros(draft.create_time), now);
         Complaint c = std::move(draft);
         c.account_name = account->name;
         c.account_tier = account->tier;

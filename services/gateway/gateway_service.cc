@@ -7,6 +7,27 @@
 #include "services/common/status.h"
 
 namespace kam::gateway {
+namespace {
+
+// `bytes` as `Request`; INVALID_ARGUMENT naming the type when they are not one.
+template <typename Request>
+absl::Status ParseRequest(grpc::ByteBuffer* bytes, Request* request) {
+  if (grpc::SerializationTraits<Request>::Deserialize(bytes, request).ok()) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError("request is not a valid " + Request::descriptor()->full_name() +
+                                    " message");
+}
+
+template <typename Response>
+grpc::ByteBuffer Serialize(const Response& response) {
+  grpc::ByteBuffer bytes;
+  bool own_buffer = false;
+  (void)grpc::SerializationTraits<Response>::Serialize(response, &bytes, &own_buffer);
+  return bytes;
+}
+
+}  // namespace
 
 // Each call object waits for one caller, puts a successor in its place once matched, answers,
 // and deletes itself when the answer has been sent (or the server shut down first).
@@ -14,7 +35,7 @@ class GatewayServiceImpl::WhoAmICall {
  public:
   WhoAmICall(GatewayServiceImpl& service, grpc::ServerCompletionQueue* queue, LiveCalls* live)
       : token_(live), live_(live), service_(service), queue_(queue), responder_(&context_) {
-    service_.service_.RequestWhoAmI(&context_, &request_, &responder_, queue_, queue_,
+    service_.service_.RequestWhoAmI(&context_, &request_bytes_, &responder_, queue_, queue_,
                                     AsTag(&accepted_));
   }
 
@@ -30,6 +51,12 @@ class GatewayServiceImpl::WhoAmICall {
     CallObservation observation(service_.metrics_, kWhoAmI);
     absl::StatusOr<Caller> caller =
         service_.admission_.Admit(context_.client_metadata(), kWhoAmI, absl::Now());
+    v1::WhoAmIRequest request;
+    if (caller.ok()) {
+      if (absl::Status parsed = ParseRequest(&request_bytes_, &request); !parsed.ok()) {
+        caller = parsed;
+      }
+    }
     v1::WhoAmIResponse response;
     if (caller.ok()) {
       observation.set_request_id(caller->request_id);
@@ -40,7 +67,7 @@ class GatewayServiceImpl::WhoAmICall {
     }
     const grpc::Status wire = ToGrpcStatus(caller.status());
     observation.Finish(wire);
-    responder_.Finish(response, wire, AsTag(&finished_));
+    responder_.Finish(Serialize(response), wire, AsTag(&finished_));
   }
 
   void OnFinished(bool) { delete this; }
@@ -50,8 +77,8 @@ class GatewayServiceImpl::WhoAmICall {
   GatewayServiceImpl& service_;
   grpc::ServerCompletionQueue* queue_;
   grpc::ServerContext context_;
-  v1::WhoAmIRequest request_;
-  grpc::ServerAsyncResponseWriter<v1::WhoAmIResponse> responder_;
+  grpc::ByteBuffer request_bytes_;
+  grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> responder_;
   MemberTag<WhoAmICall> accepted_{this, &WhoAmICall::OnAccepted};
   MemberTag<WhoAmICall> finished_{this, &WhoAmICall::OnFinished};
 };
@@ -65,8 +92,8 @@ class GatewayServiceImpl::Customer360Call {
                   LiveCalls* live)
       : token_(live), live_(live), service_(service), queue_(queue), responder_(&context_) {
     context_.AsyncNotifyWhenDone(AsTag(&done_));
-    service_.service_.RequestGetCustomer360(&context_, &request_, &responder_, queue_, queue_,
-                                            AsTag(&accepted_));
+    service_.service_.RequestGetCustomer360(&context_, &request_bytes_, &responder_, queue_,
+                                            queue_, AsTag(&accepted_));
   }
 
  private:
@@ -84,6 +111,10 @@ class GatewayServiceImpl::Customer360Call {
         service_.admission_.Admit(context_.client_metadata(), kGetCustomer360, absl::Now());
     if (!caller.ok()) {
       Answer(caller.status());
+      return;
+    }
+    if (absl::Status parsed = ParseRequest(&request_bytes_, &request_); !parsed.ok()) {
+      Answer(parsed);
       return;
     }
     observation_->set_request_id(caller->request_id);
@@ -105,7 +136,7 @@ class GatewayServiceImpl::Customer360Call {
   void Answer(const absl::Status& status) {
     const grpc::Status wire = ToGrpcStatus(status);
     observation_->Finish(wire);
-    responder_.Finish(response_, wire, AsTag(&finished_));
+    responder_.Finish(Serialize(response_), wire, AsTag(&finished_));
   }
 
   void OnFinished(bool) { Release(); }
@@ -119,9 +150,10 @@ class GatewayServiceImpl::Customer360Call {
   GatewayServiceImpl& service_;
   grpc::ServerCompletionQueue* queue_;
   grpc::ServerContext context_;
+  grpc::ByteBuffer request_bytes_;
   v1::GetCustomer360Request request_;
   v1::GetCustomer360Response response_;
-  grpc::ServerAsyncResponseWriter<v1::GetCustomer360Response> responder_;
+  grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> responder_;
   std::optional<CallObservation> observation_;  // once accepted
   std::function<void()> cancel_;                // once fetching
   int pending_ = 0;

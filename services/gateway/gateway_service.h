@@ -28,7 +28,13 @@ class GatewayServiceImpl final : public AsyncService {
   class WhoAmICall;
   class Customer360Call;
 
-  v1::GatewayService::AsyncService service_;
+  // Raw methods: gRPC's typed async handler answers a body that does not parse INTERNAL
+  // "Unable to parse request"; the gateway parses it itself and answers INVALID_ARGUMENT, as
+  // it does for the methods it forwards.
+  using RawService = v1::GatewayService::WithRawMethod_WhoAmI<
+      v1::GatewayService::WithRawMethod_GetCustomer360<v1::GatewayService::AsyncService>>;
+
+  RawService service_;
   const Admission& admission_;
   Customer360& customer360_;
   ForwarderOptions deadlines_;

@@ -24,6 +24,8 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 #include "services/gateway/auth.h"
 #include "services/gateway/auth_keys.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -151,6 +153,30 @@ void CheckAgreesWithVerifier(const Call& call, const absl::StatusOr<gateway::Cal
   }
 }
 
+absl::StatusOr<kam::gateway::Caller> Authenticate(const Call& call) {
+  kam::gateway::Metadata metadata;
+  if (call.send_authorization) metadata.emplace("authorization", Ref(call.authorization));
+  if (call.send_api_key) metadata.emplace("x-api-key", Ref(call.api_key));
+  if (call.send_request_id) metadata.emplace("x-request-id", Ref(call.request_id));
+  return TheSetup().authenticator->Authenticate(metadata, FixedNow());
+}
+
+// libFuzzer copies the authenticator's own texts into credentials (its comparison tracing
+// found "authorization or x-api-key, not both"), so a credential found in the message is an
+// echo only if it is gone once the credential is replaced by another of the same length.
+void ExpectCredentialsNotEchoed(const Call& call, const absl::Status& status) {
+  for (const std::string& secret : {call.token, call.api_key}) {
+    if (secret.empty() || !absl::StrContains(status.message(), secret)) continue;
+    Call masked = call;
+    const std::string mask(secret.size(), '#');
+    for (std::string* field : {&masked.token, &masked.authorization, &masked.api_key}) {
+      *field = absl::StrReplaceAll(*field, {{secret, mask}});
+    }
+    if (absl::StrContains(Authenticate(masked).status().message(), secret)) continue;
+    ExpectNotEchoed(status, secret, "Authenticate");
+  }
+}
+
 }  // namespace
 }  // namespace kam::fuzz
 
@@ -163,15 +189,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace kam::fuzz;
   const Call call = ReadCall(AsText(data, size));
-  kam::gateway::Metadata metadata;
-  if (call.send_authorization) metadata.emplace("authorization", Ref(call.authorization));
-  if (call.send_api_key) metadata.emplace("x-api-key", Ref(call.api_key));
-  if (call.send_request_id) metadata.emplace("x-request-id", Ref(call.request_id));
-  const absl::StatusOr<kam::gateway::Caller> caller =
-      TheSetup().authenticator->Authenticate(metadata, FixedNow());
+  const absl::StatusOr<kam::gateway::Caller> caller = Authenticate(call);
   ExpectOkOr(caller.status(), absl::StatusCode::kUnauthenticated, "Authenticate");
-  ExpectNotEchoed(caller.status(), call.token, "Authenticate");
-  ExpectNotEchoed(caller.status(), call.api_key, "Authenticate");
+  ExpectCredentialsNotEchoed(call, caller.status());
   if (caller.ok()) {
     CheckRequestId(call, caller->request_id);
     if (call.send_api_key && call.api_key != kApiKey) Fail("accepted an API key not configured");
