@@ -28,6 +28,8 @@ class MariaDbServer {
   ~MariaDbServer();
 
   int port() const { return port_; }
+  // The server's process id while it runs (0 before the first start).
+  pid_t pid() const { return process_ == nullptr ? 0 : process_->pid(); }
   std::string host() const { return "127.0.0.1"; }
   std::string socket_path() const { return dir_ + "/mysqld.sock"; }
   std::string data_dir() const { return dir_ + "/data"; }
