@@ -1,7 +1,9 @@
 #include "services/common/database_service.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "services/common/denial_audit.h"
 
@@ -10,6 +12,11 @@ namespace {
 
 // Calls beyond this many waiting for a worker fail fast with RESOURCE_EXHAUSTED.
 constexpr size_t kMaxQueuedCalls = 1024;
+// How long the readiness probe waits on the database (connect, greeting, SELECT 1). A frozen
+// server accepts connections (the kernel queues them) but answers nothing, so this bounds
+// how soon readiness turns NOT_SERVING: within the probe's 1 s period plus this, rather than
+// after the business calls' --db-io-timeout (10 s by default).
+constexpr absl::Duration kReadinessTimeout = absl::Seconds(2);
 
 }  // namespace
 
@@ -38,7 +45,16 @@ DatabaseService::DatabaseService(const std::string& name, int default_grpc_port,
                                            &runner_->grpc_metrics());
   // Every denial the handler answers goes to this service's audit trail.
   AuditDenials(AuditDenialsTo(*pool_));
-  runner_->SetReadiness([pool = pool_.get()] { return pool->Reachable(); });
+  // Readiness probes through a pool of its own whose timeouts are short (the connector's
+  // timeouts are per connection and whole seconds), so that the calls' connections keep
+  // theirs. Its metrics are the same series as the main pool's: probe connect failures count
+  // as they did, and it never borrows a connection.
+  DbSettings probe = db_settings_;
+  probe.io_timeout = std::min(db_settings_.io_timeout, kReadinessTimeout);
+  probe.pool_size = 1;
+  runner_->SetReadiness([probe_pool = std::make_shared<DbPool>(probe, &runner_->registry())] {
+    return probe_pool->Reachable();
+  });
 }
 
 int DatabaseService::Run() {

@@ -7,14 +7,18 @@
 // Signing here gets the fuzzer's JSON past the signature check into the header and claims
 // checks; the verifier must still refuse every token whose header or claims are wrong.
 //
-// Properties: a refusal is UNAUTHENTICATED and never echoes the token; an accepted token has
-// a subject and only known roles and has not expired; the HS256-only verifier never accepts
-// what the full one refuses, nor anything signed with the RS256 key.
+// Properties: a refusal is UNAUTHENTICATED and never echoes the token or a segment of it (text
+// that stays in the message once masked in the token is the verifier's own); an accepted token
+// has a subject and only known roles and has not expired; the HS256-only verifier never
+// accepts what the full one refuses, nor anything signed with the RS256 key.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 #include "services/common/jwt.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -56,13 +60,27 @@ void CheckAccepted(const JwtClaims& claims) {
   }
 }
 
-void CheckRefused(const absl::Status& status, std::string_view token) {
+using Verify = std::function<absl::Status(std::string_view token)>;
+
+// libFuzzer copies the verifier's own texts into tokens (its comparison tracing), so a piece of
+// the token found in the message is an echo only if it is gone once that piece is replaced, in
+// the token, by another of the same length (as in gateway_auth_fuzzer.cc).
+void ExpectPieceNotEchoed(const absl::Status& status, const std::string& token,
+                          const std::string& piece, const Verify& verify, std::string_view where) {
+  if (piece.empty() || !absl::StrContains(status.message(), piece)) return;
+  const std::string masked = absl::StrReplaceAll(token, {{piece, std::string(piece.size(), '#')}});
+  if (absl::StrContains(verify(masked).message(), piece)) return;
+  ExpectNotEchoed(status, piece, where);
+}
+
+void CheckRefused(const absl::Status& status, const std::string& token, const Verify& verify) {
   ExpectOkOr(status, absl::StatusCode::kUnauthenticated, "VerifyJwt");
-  ExpectNotEchoed(status, token, "VerifyJwt");
+  ExpectPieceNotEchoed(status, token, token, verify, "VerifyJwt");
   size_t start = 0;
   while (start < token.size()) {
     const size_t dot = std::min(token.find('.', start), token.size());
-    ExpectNotEchoed(status, token.substr(start, dot - start), "VerifyJwt segment");
+    ExpectPieceNotEchoed(status, token, token.substr(start, dot - start), verify,
+                         "VerifyJwt segment");
     start = dot + 1;
   }
 }
@@ -91,8 +109,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::StatusOr<kam::JwtClaims> hs256_only =
       kam::VerifyJwt(token, keys.verifier, FixedNow());
   if (full.ok()) CheckAccepted(*full);
-  CheckRefused(full.status(), token);
-  CheckRefused(hs256_only.status(), token);
+  CheckRefused(full.status(), token, [&](std::string_view other) {
+    return kam::VerifyJwt(other, keys.verifier, keys.rs256, FixedNow()).status();
+  });
+  CheckRefused(hs256_only.status(), token, [&](std::string_view other) {
+    return kam::VerifyJwt(other, keys.verifier, FixedNow()).status();
+  });
   if (hs256_only.ok()) {
     if (!full.ok()) Fail("the HS256-only verifier accepted a token the full one refuses");
     if (mode == 2) Fail("the HS256-only verifier accepted an RS256 signature");

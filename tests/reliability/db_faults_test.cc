@@ -54,6 +54,12 @@ constexpr absl::Duration kRetryBudget = absl::Seconds(20);
 // "Back within seconds": readiness SERVING and both kinds of write acknowledged again.
 constexpr absl::Duration kRecoveryLimit = absl::Seconds(15);
 constexpr absl::Duration kNoticeOutage = absl::Seconds(10);
+// A hung database (frozen, not dead) shows in readiness within the probe's own timeout
+// (DbPool::kProbeTimeout, 2 s) plus its poll period (1 s), not after the business calls'
+// KAM_DB_IO_TIMEOUT_SECONDS (10 s); the bound leaves one second for a loaded machine. After
+// the thaw, readiness is back within a poll or two.
+constexpr absl::Duration kNoticeHang = absl::Seconds(4);
+constexpr absl::Duration kReadyAfterThaw = absl::Seconds(4);
 // The freeze scenario's bounds: how far past its deadline a call may end, and how long a
 // health check may take (its own deadline, which is a kubelet probe's default).
 constexpr absl::Duration kDeadlineSlack = absl::Milliseconds(100);
@@ -630,6 +636,34 @@ std::vector<std::string> ReadinessMissedOutage(ScenarioReport& report) {
   return missed;
 }
 
+// How long after `since` each database service's readiness first answered `wanted` (checked
+// every 50 ms for up to `limit`): the slowest service's delay, or nullopt when one never did.
+// `detail` gets each service's delay.
+std::optional<absl::Duration> ReadinessTurns(Health::ServingStatus wanted, absl::Time since,
+                                             absl::Duration limit, std::string* detail) {
+  std::map<std::string, absl::Duration> turned;
+  const std::vector<const ServiceProcess*> services = KamStack::Get().DatabaseServices();
+  while (turned.size() < services.size() && absl::Now() - since <= limit) {
+    for (const ServiceProcess* service : services) {
+      if (turned.count(service->name) == 0 && e2e::HealthStatus(service->address(), "") == wanted) {
+        turned[service->name] = absl::Now() - since;
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  std::vector<std::string> parts;
+  absl::Duration slowest = absl::ZeroDuration();
+  for (const ServiceProcess* service : services) {
+    const auto it = turned.find(service->name);
+    parts.push_back(absl::StrCat(service->name, " ",
+                                 it == turned.end() ? "never" : absl::FormatDuration(it->second)));
+    if (it != turned.end()) slowest = std::max(slowest, it->second);
+  }
+  *detail = absl::StrJoin(parts, ", ");
+  if (turned.size() < services.size()) return std::nullopt;
+  return slowest;
+}
+
 TEST_F(DatabaseFaultTest, KilledMidWriteLoadLosesNothingAndRecoversWithoutRestart) {
   ScenarioReport report("database_killed");
   const std::string run = RunName("kill");
@@ -690,11 +724,23 @@ TEST_F(DatabaseFaultTest, FrozenCallsKeepTheirDeadlinesAndHealthAnswers) {
     // SIGSTOP is sent even when Freeze then times out waiting for it to take hold.
     absl::Cleanup thaw = [] { (void)KamStack::Get().db().Thaw(); };
     ASSERT_TRUE(stack().db().Freeze().ok());
+    const absl::Time frozen_at = absl::Now();  // every mariadbd thread stopped
     const absl::Duration frozen = ByMode(absl::Seconds(5), absl::Seconds(15));
-    absl::SleepFor(frozen);
+    std::string detail;
+    const std::optional<absl::Duration> noticed =
+        ReadinessTurns(Health::NOT_SERVING, frozen_at, kNoticeHang, &detail);
+    report.Check("readiness NOT_SERVING within 4 s of the freeze", noticed.has_value(), detail);
+    report.Figure("readiness_not_serving_after_s",
+                  absl::ToDoubleSeconds(noticed.value_or(kNoticeHang)));
+    absl::SleepFor(frozen_at + frozen - absl::Now());
     std::move(thaw).Invoke();
     const absl::Time thawed_at = absl::Now();
     report.Figure("frozen_seconds", absl::ToDoubleSeconds(frozen));
+    const std::optional<absl::Duration> ready =
+        ReadinessTurns(Health::SERVING, thawed_at, kReadyAfterThaw, &detail);
+    report.Check("readiness SERVING within 4 s of the thaw", ready.has_value(), detail);
+    report.Figure("readiness_serving_after_thaw_s",
+                  absl::ToDoubleSeconds(ready.value_or(kReadyAfterThaw)));
     recovery = Recovery(load, thawed_at);
     absl::SleepFor(ByMode(absl::Seconds(2), absl::Seconds(10)));  // load after the recovery
     load.Stop(absl::Now() + kRetryBudget);

@@ -14,6 +14,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "kam/analytics/v1/analytics.grpc.pb.h"
 #include "kam/complaints/v1/complaints.grpc.pb.h"
@@ -182,6 +183,11 @@ class ConcurrencyPageTokenTest : public e2e::E2eTest {
   static void SeedAccount(int64_t id, ScenarioReport& report);
   static void SeedOrders(int64_t id, const std::string& label);
   static void SeedComplaints(int64_t id);
+  // Two accounts of tier A without orders, seen by analytics. A review proposes an account
+  // without revenue tier C or D, so every review has at least these two changes and
+  // ListTierChanges a second page, whatever else the database holds (run alone, the seeded
+  // accounts' proposals may all equal their tiers).
+  static void SeedTierChanges();
   // Two tier reviews; returns the first one's id.
   static std::string SeedTierReviews();
 };
@@ -296,6 +302,28 @@ void ConcurrencyPageTokenTest::SeedComplaints(int64_t id) {
   }
 }
 
+void ConcurrencyPageTokenTest::SeedTierChanges() {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    v1::Account account;
+    ASSERT_THAT(Create(Director(), Draft(absl::StrCat("tier-a-", i)), &account), e2e::GrpcOk());
+    v1::SetTierRequest tier;
+    tier.set_request_id(NewRequestId());
+    tier.set_account_id(account.id());
+    tier.set_tier(v1::TIER_A);
+    tier.set_reason("page token scenario: a tier review change");
+    ASSERT_THAT(Director().Call(&AccountStub::SetTier, tier), e2e::GrpcOk());
+    ids.push_back(absl::StrCat(account.id()));
+  }
+  // The review reads analytics' copy of the accounts, which follows accounts' events.
+  const std::string sql = absl::StrCat(
+      "SELECT COUNT(*) FROM kam_analytics.accounts WHERE archived = 0 AND tier = ",
+      static_cast<int>(v1::TIER_A), " AND account_id IN (", absl::StrJoin(ids, ","), ")");
+  ASSERT_TRUE(e2e::Eventually([&] { return QueryRows(sql) == std::vector<std::string>{"2"}; },
+                              absl::Seconds(20)))
+      << "analytics never saw the two tier A accounts";
+}
+
 std::string ConcurrencyPageTokenTest::SeedTierReviews() {
   std::string first;
   for (int i = 0; i < 2; ++i) {
@@ -397,6 +425,7 @@ TEST_F(ConcurrencyPageTokenTest, TamperedAndForeignPageTokensAreRefusedOnEveryLi
       [&] { return FirstPage(Director(), abc, *PagedRequest(abc, fields), &token, &problem); },
       absl::Seconds(30)))
       << "analytics never paged both accounts: " << problem;
+  ASSERT_NO_FATAL_FAILURE(SeedTierChanges());
   std::map<std::string, std::string> all_fields = fields;
   all_fields["review_id"] = SeedTierReviews();
   const std::map<std::string, std::string> changes = {
