@@ -1,6 +1,11 @@
 // The complaints edge's conversions and ListMyQueue's two-key page token.
 #include "services/complaints/complaint_proto.h"
 
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/validation.h"
@@ -39,6 +44,29 @@ TEST(QueueTokenTest, RefusesTokensOfOtherQueriesAndGarbage) {
     EXPECT_EQ(DecodeQueueToken(garbage, "digest-of-the-queue-query").status().code(),
               absl::StatusCode::kInvalidArgument)
         << garbage;
+  }
+}
+
+// A token sealed with the right key but carrying a time no queue deadline can have (one
+// could be forged where the key is known) is refused like any other tampered token, instead
+// of reaching the database as a time it cannot compare.
+TEST(QueueTokenTest, RefusesATokenWithAnAbsurdTime) {
+  const std::string key = "digest-of-the-queue-query";
+  for (int64_t micros : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
+                         int64_t{-1}, int64_t{253'402'300'800'000'000} /* 10000-01-01 */}) {
+    const std::string token = SealPageToken(nlohmann::json{{"d", micros}, {"a", 42}}.dump(), key);
+    absl::StatusOr<QueueCursor> cursor = DecodeQueueToken(token, key);
+    EXPECT_EQ(cursor.status().code(), absl::StatusCode::kInvalidArgument) << micros;
+    EXPECT_THAT(cursor.status().message(), HasSubstr("page_token")) << micros;
+  }
+  // The extremes a queue can hold still pass: the epoch and the "nobody waits" 9999-12-31.
+  for (absl::Time due :
+       {absl::UnixEpoch(), absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59),
+                                           absl::UTCTimeZone()) +
+                               absl::Microseconds(999'999)}) {
+    absl::StatusOr<QueueCursor> cursor = DecodeQueueToken(EncodeQueueToken({due, 7}, key), key);
+    ASSERT_TRUE(cursor.ok()) << cursor.status();
+    EXPECT_EQ(cursor->due, due);
   }
 }
 
