@@ -57,8 +57,8 @@ std::optional<SqlQuery> QueueQuery(const Principal& caller, const QueueCursor& c
     for (const std::string& column : branch.columns) where.push_back(column + " = ?");
     for (SqlParam& v : branch.values) query.params.push_back(std::move(v));
     if (cursor.id != 0) {
-      // Spelled out rather than as a row comparison, which MariaDB does not turn into an
-      // index range.
+      // After the previous page's last (due, id); ranges of the branch's index (the plan is
+      // checked by complaint_store_test's QueueQueryTest).
       where.push_back("(c.queue_due_at > ? OR (c.queue_due_at = ? AND c.id > ?))");
       query.params.insert(query.params.end(), {cursor.due, cursor.due, cursor.id});
     }
