@@ -24,8 +24,8 @@ void AddHandlerBranches(const Principal& caller, std::vector<Branch>& branches) 
   if (!caller.HasRole("handler") || caller.department.empty()) return;
   for (const std::string& handler : {caller.subject, std::string()}) {
     for (State s : {State::kAssigned, State::kCauseAnalyzed, State::kResolutionApproved}) {
-      branches.push_back({{"c.department", "c.handler_id", "c.state"},
-                          {caller.department, handler, Enum(s)}});
+      branches.push_back(
+          {{"c.department", "c.handler_id", "c.state"}, {caller.department, handler, Enum(s)}});
     }
   }
 }
@@ -71,10 +71,10 @@ std::optional<SqlQuery> QueueQuery(const Principal& caller, const QueueCursor& c
   query.params.push_back(limit);
   // Sorting by q's columns keeps the merge on the branches' few rows; the full rows are
   // then read by primary key.
-  query.sql = absl::StrCat("SELECT ", kComplaintColumns, " FROM (",
-                           absl::StrJoin(selects, " UNION ALL "),
-                           ") q JOIN complaints c ON c.id = q.id "
-                           "ORDER BY q.queue_due_at, q.id LIMIT ?");
+  query.sql =
+      absl::StrCat("SELECT ", kComplaintColumns, " FROM (", absl::StrJoin(selects, " UNION ALL "),
+                   ") q JOIN complaints c ON c.id = q.id "
+                   "ORDER BY q.queue_due_at, q.id LIMIT ?");
   return query;
 }
 

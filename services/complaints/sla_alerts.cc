@@ -122,8 +122,7 @@ void ConsiderClock(const SlaClock& clock, std::optional<absl::Time>& earliest) {
 }  // namespace
 
 int EscalationLevel(const Complaint& complaint) {
-  return std::max(complaint.judgment.escalation_level,
-                  complaint.resolution_clock.escalation_level);
+  return std::max(complaint.judgment.escalation_level, complaint.resolution_clock.escalation_level);
 }
 
 SlaStatus StatusOf(const SlaClock& clock, absl::Time now) {

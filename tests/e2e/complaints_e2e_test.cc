@@ -315,7 +315,8 @@ TEST_F(ComplaintsE2eTest, ABreachEscalatesTwiceAndIsCountedOnce) {
     const std::vector<std::string> actions = HistoryActions(complaint.id());
     return std::count(actions.begin(), actions.end(), "escalated");
   };
-  const bool both_ladders_climbed = Eventually([&] { return escalations() == 4; }, absl::Seconds(30));
+  const bool both_ladders_climbed =
+      Eventually([&] { return escalations() == 4; }, absl::Seconds(30));
   ASSERT_TRUE(both_ladders_climbed) << escalations() << " escalations";
 
   const cv1::Complaint escalated = Fetch(complaint.id());

@@ -640,17 +640,17 @@ class QueueQueryTest : public ComplaintStoreTest {
   // copied `doublings` times (same deadlines, new ids), some unassigned or elsewhere.
   void Fill(int doublings) {
     for (int64_t account : {100, 200}) {
-      Create(kAgent, account).value();                                   // RECORDED
-      Assigned(kAgent, account);                                         // ASSIGNED
+      Create(kAgent, account).value();  // RECORDED
+      Assigned(kAgent, account);        // ASSIGNED
       const Complaint p = Assigned(kAgent, account);
       const Principal handler = QualityHandler(p.handler_id);
-      ASSERT_TRUE(Ok(Step(handler, p.id, Action::kAnalyzeCause)));       // CAUSE_ANALYZED
+      ASSERT_TRUE(Ok(Step(handler, p.id, Action::kAnalyzeCause)));  // CAUSE_ANALYZED
       const Complaint q = Assigned(kAgent, account);
       const Principal handler_q = QualityHandler(q.handler_id);
       ASSERT_TRUE(Ok(Step(handler_q, q.id, Action::kAnalyzeCause)));
       ASSERT_TRUE(Ok(Step(handler_q, q.id, Action::kProposeResolution)));  // PROPOSED
       const Complaint x = Create(kAgent, account).value();
-      ASSERT_TRUE(Ok(Step(kAgent, x.id, Action::kJudgeInvalid)));       // INVALID: in no queue
+      ASSERT_TRUE(Ok(Step(kAgent, x.id, Action::kJudgeInvalid)));  // INVALID: in no queue
     }
     std::string columns;
     for (const std::vector<std::string>& row :
@@ -676,10 +676,10 @@ class QueueQueryTest : public ComplaintStoreTest {
   // The plain query the queue must equal: every role's clause OR'd, one sort.
   std::vector<int64_t> Expected() {
     std::vector<int64_t> ids;
-    for (const std::vector<std::string>& row : Rows(
-             "SELECT id FROM complaints c WHERE (c.department = 'quality' AND "
-             "(c.handler_id = 'qa-1' OR c.handler_id = '') AND c.state IN (3, 4, 6)) OR "
-             "c.state IN (1, 7) OR c.state IN (5, 8) ORDER BY c.queue_due_at, c.id")) {
+    for (const std::vector<std::string>& row :
+         Rows("SELECT id FROM complaints c WHERE (c.department = 'quality' AND "
+              "(c.handler_id = 'qa-1' OR c.handler_id = '') AND c.state IN (3, 4, 6)) OR "
+              "c.state IN (1, 7) OR c.state IN (5, 8) ORDER BY c.queue_due_at, c.id")) {
       ids.push_back(std::stoll(row[0]));
     }
     return ids;

@@ -269,8 +269,8 @@ TEST_F(SlaSweepTest, EachClockEscalatesOnItsOwnLadderAndAMetClockStopsItsLadder)
   }
   EXPECT_EQ(steps, (std::vector<std::string>{
                        "recorded", "sla_warning", "sla_breached",
-                       "escalated to level 1 (director) after the judgment breach",
-                       "judged_valid", "sla_warning", "sla_breached",
+                       "escalated to level 1 (director) after the judgment breach", "judged_valid",
+                       "sla_warning", "sla_breached",
                        "escalated to level 1 (mgr-quality) after the resolution breach",
                        "escalated to level 2 (director) after the resolution breach"}));
   std::vector<std::string> audit;
@@ -302,8 +302,7 @@ TEST_F(SlaSweepTest, EachClockEscalatesOnItsOwnLadderAndAMetClockStopsItsLadder)
                                   alert.at("escalation_level").get<int>(), ":",
                                   alert.at("escalated_to").get<std::string>()));
       last_judgment_level = payload.at("complaint").at("judgment").at("escalation_level");
-      last_resolution_level =
-          payload.at("complaint").at("resolution_clock").at("escalation_level");
+      last_resolution_level = payload.at("complaint").at("resolution_clock").at("escalation_level");
     }
     return absl::OkStatus();
   })));
@@ -366,9 +365,9 @@ class EscalationCarryOverTest : public SlaSweepTest {
   // What the sweeper wrote on the complaint: actions, escalations by their note.
   std::vector<std::string> SweeperSteps(int64_t id) {
     std::vector<std::string> steps;
-    for (const std::vector<std::string>& row :
-         Rows(absl::StrCat("SELECT action, note FROM complaint_transitions WHERE complaint_id = ",
-                           id, " ORDER BY id"))) {
+    for (const std::vector<std::string>& row : Rows(absl::StrCat(
+             "SELECT action, note FROM complaint_transitions WHERE complaint_id = ", id,
+             " ORDER BY id"))) {
       steps.push_back(row[0] == "escalated" ? row[1] : row[0]);
     }
     return steps;
@@ -389,10 +388,9 @@ TEST_F(EscalationCarryOverTest, EachClockGoesOnFromTheLevelItReached) {
 
   EXPECT_EQ(Rows("SELECT id, judge_escalation_level, resolve_escalation_level FROM complaints "
                  "ORDER BY id"),
-            (std::vector<std::vector<std::string>>{
-                {std::to_string(judged), "1", "0"},
-                {std::to_string(unjudged), "2", "0"},
-                {std::to_string(late), "0", "1"}}));
+            (std::vector<std::vector<std::string>>{{std::to_string(judged), "1", "0"},
+                                                   {std::to_string(unjudged), "2", "0"},
+                                                   {std::to_string(late), "0", "1"}}));
 
   EXPECT_TRUE(SweepAt(At(14)).fired.empty()) << "the met judgment's level 2 is off";
   SweepAt(At(50));
@@ -404,10 +402,10 @@ TEST_F(EscalationCarryOverTest, EachClockGoesOnFromTheLevelItReached) {
                 "sla_breached", "escalated to level 1 (mgr-quality) after the resolution breach",
                 "escalated to level 2 (director) after the resolution breach"}));
   // Owed level 1 since the migration; level 2 the escalation delay after it.
-  EXPECT_EQ(SweeperSteps(unjudged),
-            (std::vector<std::string>{
-                "escalated to level 1 (director) after the resolution breach",
-                "escalated to level 2 (director) after the resolution breach"}));
+  EXPECT_EQ(
+      SweeperSteps(unjudged),
+      (std::vector<std::string>{"escalated to level 1 (director) after the resolution breach",
+                                "escalated to level 2 (director) after the resolution breach"}));
   EXPECT_EQ(SweeperSteps(late), std::vector<std::string>{
                                     "escalated to level 2 (director) after the resolution breach"});
   EXPECT_EQ(Escalations(1), 2);

@@ -61,9 +61,9 @@ TEST(QueueTokenTest, RefusesATokenWithAnAbsurdTime) {
   }
   // The extremes a queue can hold still pass: the epoch and the "nobody waits" 9999-12-31.
   for (absl::Time due :
-       {absl::UnixEpoch(), absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59),
-                                           absl::UTCTimeZone()) +
-                               absl::Microseconds(999'999)}) {
+       {absl::UnixEpoch(),
+        absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone()) +
+            absl::Microseconds(999'999)}) {
     absl::StatusOr<QueueCursor> cursor = DecodeQueueToken(EncodeQueueToken({due, 7}, key), key);
     ASSERT_TRUE(cursor.ok()) << cursor.status();
     EXPECT_EQ(cursor->due, due);
