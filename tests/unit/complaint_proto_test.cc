@@ -1,4 +1,4 @@
-// The complaints edge's conversions and ListMyQueue's two-key page token.
+// The complaints edge's conversions, ListMyQueue's two-key page token, and the event payload.
 #include "services/complaints/complaint_proto.h"
 
 #include <cstdint>
@@ -8,7 +8,9 @@
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/store_support.h"
 #include "services/common/validation.h"
+#include "services/complaints/complaint_records.h"
 
 namespace kam::complaints {
 namespace {
@@ -146,6 +148,59 @@ TEST(ComplaintProtoTest, DepartmentsRoundTrip) {
   EXPECT_THAT(back.categories(), ElementsAre(v1::CATEGORY_PRODUCT_QUALITY, v1::CATEGORY_OTHER));
   EXPECT_THAT(back.handler_ids(), ElementsAre("hd-qiu", "hd-sun"));
   EXPECT_EQ(back.manager_id(), "mgr-quality");
+}
+
+}  // namespace
+}  // namespace kam::complaints
+
+namespace kam::complaints {
+namespace {
+
+Complaint EscalatedComplaint() {
+  Complaint c;
+  c.id = 9;
+  c.state = State::kAssigned;
+  c.judgment.deadline = {kDue - absl::Hours(2), kDue};
+  c.judgment.breached = true;
+  c.judgment.met_at = kDue + absl::Hours(1);
+  c.judgment.escalation_level = 1;
+  c.judgment.second_escalation_at = kDue + absl::Hours(4);
+  c.resolution_clock.deadline = {kDue + absl::Hours(30), kDue + absl::Hours(40)};
+  return c;
+}
+
+TEST(ComplaintEventTest, EachClockKeepsItsLadderInTheEventPayload) {
+  const Complaint c = EscalatedComplaint();
+  const nlohmann::json j = ComplaintJson(c);
+  EXPECT_EQ(j.at("escalation_level"), 1) << "the highest level, as the API shows it";
+  const Complaint back = ComplaintFromJson(j);
+  EXPECT_EQ(back.judgment.escalation_level, 1);
+  EXPECT_EQ(back.judgment.second_escalation_at, kDue + absl::Hours(4));
+  EXPECT_EQ(back.resolution_clock.escalation_level, 0);
+  EXPECT_EQ(back.resolution_clock.second_escalation_at, std::nullopt);
+}
+
+// Events already in the outbox were written with one level per complaint: read back, the
+// level goes to the clock whose breach raised it, as migration 0003 does for the rows.
+TEST(ComplaintEventTest, AnOldPayloadsLevelGoesToTheClockThatBreached) {
+  nlohmann::json old = ComplaintJson(EscalatedComplaint());
+  for (const char* clock : {"judgment", "resolution_clock"}) {
+    old.at(clock).erase("escalation_level");
+    old.at(clock).erase("second_escalation_at");
+  }
+  old["escalation_level"] = 2;
+  old["second_escalation_at"] = TimeJson(kDue + absl::Hours(4));
+  Complaint back = ComplaintFromJson(old);
+  EXPECT_EQ(back.judgment.escalation_level, 2);
+  EXPECT_EQ(back.resolution_clock.escalation_level, 0);
+  EXPECT_EQ(EscalationLevel(back), 2);
+
+  old.at("judgment")["breached"] = false;  // only the resolution breached
+  old.at("resolution_clock")["breached"] = true;
+  back = ComplaintFromJson(old);
+  EXPECT_EQ(back.judgment.escalation_level, 0);
+  EXPECT_EQ(back.resolution_clock.escalation_level, 2);
+  EXPECT_EQ(back.resolution_clock.second_escalation_at, kDue + absl::Hours(4));
 }
 
 }  // namespace
