@@ -57,13 +57,13 @@ std::string SeedChunk() {
       "close_time, reopen_count, judge_budget_seconds, judge_warn_at, judge_due_at, "
       "judge_met_at, judge_warned, judge_breached, resolve_budget_seconds, resolve_warn_at, "
       "resolve_due_at, resolve_met_at, resolve_warned, resolve_breached, waiting_on_customer, "
-      "paused_at, escalation_level, second_escalation_at, next_sla_at, queue_due_at, version) "
+      "paused_at, next_sla_at, queue_due_at, version) "
       "SELECT 1 + t.n % 5000, 0, CONCAT('Bench account ', t.n % 5000), 1 + t.n % 4, "
       "CONCAT('manager-', t.n % 12), 1 + t.n % 5, 1 + t.n % 5, '', 'Bench complaint', "
       "1 + t.n % 4, 1 + t.n % 4, 3, 'bench-agent', @now, @now, '', 'quality', "
       "CONCAT('handler-', t.n % 20), '', '', '', '', NULL, '', '', NULL, 0, 3600, @now, @now, "
       "@now, 0, 0, 864000, @now + INTERVAL 1 DAY + INTERVAL (t.n % 691200) SECOND, "
-      "@now + INTERVAL 11 DAY, NULL, 0, 0, 0, NULL, 0, NULL, "
+      "@now + INTERVAL 11 DAY, NULL, 0, 0, 0, NULL, "
       "@now + INTERVAL 1 DAY + INTERVAL (t.n % 691200) SECOND, @now + INTERVAL 11 DAY, 1 "
       "FROM ",
       kHundredThousand, " t WHERE t.n < @remaining");

@@ -75,7 +75,7 @@ void ToProto(const Complaint& c, absl::Time now, v1::Complaint* out) {
   ToProto(c.judgment, clock_time, out->mutable_judgment_sla());
   ToProto(c.resolution_clock, clock_time, out->mutable_resolution_sla());
   out->set_waiting_on_customer(c.waiting_on_customer);
-  out->set_escalation_level(c.escalation_level);
+  out->set_escalation_level(EscalationLevel(c));
   out->set_etag(Etag(c));
 }
 
@@ -171,7 +171,15 @@ absl::StatusOr<QueueCursor> DecodeQueueToken(std::string_view token,
       !parsed.contains("a") || !parsed["a"].is_number_integer()) {
     return ForeignToken();
   }
-  return QueueCursor{absl::FromUnixMicros(parsed["d"].get<int64_t>()), parsed["a"].get<int64_t>()};
+  const int64_t due_micros = parsed["d"].get<int64_t>();
+  // Every queue deadline lies between 1970 and the end of 9999 (DATETIME's last day, the
+  // "nobody waits" of QueueDue): anything else was not issued here, and would reach the
+  // database as a time it cannot compare.
+  static const int64_t kLastMicros = absl::ToUnixMicros(
+      absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone()) +
+      absl::Microseconds(999'999));
+  if (due_micros < 0 || due_micros > kLastMicros) return ForeignToken();
+  return QueueCursor{absl::FromUnixMicros(due_micros), parsed["a"].get<int64_t>()};
 }
 
 }  // namespace kam::complaints

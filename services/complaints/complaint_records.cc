@@ -22,7 +22,9 @@ constexpr char kMutableColumns[] =
     "judge_warn_at = ?, judge_due_at = ?, judge_met_at = ?, judge_warned = ?, "
     "judge_breached = ?, resolve_budget_seconds = ?, resolve_warn_at = ?, resolve_due_at = ?, "
     "resolve_met_at = ?, resolve_warned = ?, resolve_breached = ?, waiting_on_customer = ?, "
-    "paused_at = ?, escalation_level = ?, second_escalation_at = ?, next_sla_at = ?, "
+    "judge_escalation_level = ?, judge_second_escalation_at = ?, "
+    "resolve_escalation_level = ?, resolve_second_escalation_at = ?, "
+    "paused_at = ?, next_sla_at = ?, "
     "queue_due_at = ?, version = ?";
 constexpr char kInsertTransition[] =
     "INSERT INTO complaint_transitions (complaint_id, action, from_state, to_state, actor, "
@@ -34,7 +36,9 @@ nlohmann::json ClockJson(const SlaClock& clock) {
           {"due_at", TimeJson(clock.deadline.due_at)},
           {"met_at", OptionalTimeJson(clock.met_at)},
           {"warned", clock.warned},
-          {"breached", clock.breached}};
+          {"breached", clock.breached},
+          {"escalation_level", clock.escalation_level},
+          {"second_escalation_at", OptionalTimeJson(clock.second_escalation_at)}};
 }
 
 SlaClock ClockFromJson(const nlohmann::json& j) {
@@ -44,7 +48,25 @@ SlaClock ClockFromJson(const nlohmann::json& j) {
   clock.met_at = OptionalTimeFromJson(j.at("met_at"));
   clock.warned = j.at("warned");
   clock.breached = j.at("breached");
+  // Events written before the per-clock ladders have neither (ComplaintFromJson).
+  clock.escalation_level = j.value("escalation_level", 0);
+  if (j.contains("second_escalation_at")) {
+    clock.second_escalation_at = OptionalTimeFromJson(j.at("second_escalation_at"));
+  }
   return clock;
+}
+
+// An event payload written before the per-clock ladders kept one level per complaint: it
+// belongs to the clock whose breach raised it, the judgment's when that one breached (its
+// deadline comes first), as migration 0003 decides for the rows.
+void CarryOverEscalation(const nlohmann::json& j, Complaint& c) {
+  const int level = j.value("escalation_level", 0);
+  if (level == 0 || j.at("judgment").contains("escalation_level")) return;
+  SlaClock& clock = c.judgment.breached ? c.judgment : c.resolution_clock;
+  clock.escalation_level = level;
+  if (j.contains("second_escalation_at")) {
+    clock.second_escalation_at = OptionalTimeFromJson(j.at("second_escalation_at"));
+  }
 }
 
 nlohmann::json FollowUpJson(const std::optional<FollowUp>& f) {
@@ -93,6 +115,8 @@ SlaClock ReadClock(const sql::ResultSet& row, const std::string& prefix) {
   clock.met_at = OptionalTimeColumn(row, (prefix + "_met_at").c_str());
   clock.warned = row.getBoolean(prefix + "_warned");
   clock.breached = row.getBoolean(prefix + "_breached");
+  clock.escalation_level = row.getInt(prefix + "_escalation_level");
+  clock.second_escalation_at = OptionalTimeColumn(row, (prefix + "_second_escalation_at").c_str());
   return clock;
 }
 
@@ -134,9 +158,11 @@ std::vector<SqlParam> MutableParams(const Complaint& c) {
           c.resolution_clock.warned,
           c.resolution_clock.breached,
           c.waiting_on_customer,
+          int64_t{c.judgment.escalation_level},
+          OptionalTimeParam(c.judgment.second_escalation_at),
+          int64_t{c.resolution_clock.escalation_level},
+          OptionalTimeParam(c.resolution_clock.second_escalation_at),
           OptionalTimeParam(c.paused_at),
-          int64_t{c.escalation_level},
-          OptionalTimeParam(c.second_escalation_at),
           OptionalTimeParam(NextSlaCheck(c)),
           QueueDue(c),
           c.version};
@@ -177,8 +203,8 @@ nlohmann::json ComplaintJson(const Complaint& c) {
           {"resolution_clock", ClockJson(c.resolution_clock)},
           {"waiting_on_customer", c.waiting_on_customer},
           {"paused_at", OptionalTimeJson(c.paused_at)},
-          {"escalation_level", c.escalation_level},
-          {"second_escalation_at", OptionalTimeJson(c.second_escalation_at)},
+          // The highest level of the clocks' ladders, as the API shows it.
+          {"escalation_level", EscalationLevel(c)},
           {"version", c.version}};
 }
 
@@ -216,8 +242,7 @@ Complaint ComplaintFromJson(const nlohmann::json& j) {
   c.resolution_clock = ClockFromJson(j.at("resolution_clock"));
   c.waiting_on_customer = j.at("waiting_on_customer");
   c.paused_at = OptionalTimeFromJson(j.at("paused_at"));
-  c.escalation_level = j.at("escalation_level");
-  c.second_escalation_at = OptionalTimeFromJson(j.at("second_escalation_at"));
+  CarryOverEscalation(j, c);
   c.version = j.at("version");
   return c;
 }
@@ -302,7 +327,8 @@ const char kComplaintColumns[] =
     "c.judge_budget_seconds, c.judge_warn_at, c.judge_due_at, c.judge_met_at, "
     "c.judge_warned, c.judge_breached, c.resolve_budget_seconds, c.resolve_warn_at, "
     "c.resolve_due_at, c.resolve_met_at, c.resolve_warned, c.resolve_breached, "
-    "c.waiting_on_customer, c.paused_at, c.escalation_level, c.second_escalation_at, "
+    "c.judge_escalation_level, c.judge_second_escalation_at, c.resolve_escalation_level, "
+    "c.resolve_second_escalation_at, c.waiting_on_customer, c.paused_at, "
     "c.version";
 
 Complaint ReadComplaint(const sql::ResultSet& row) {
@@ -342,8 +368,6 @@ Complaint ReadComplaint(const sql::ResultSet& row) {
   c.resolution_clock = ReadClock(row, "resolve");
   c.waiting_on_customer = row.getBoolean("waiting_on_customer");
   c.paused_at = OptionalTimeColumn(row, "paused_at");
-  c.escalation_level = row.getInt("escalation_level");
-  c.second_escalation_at = OptionalTimeColumn(row, "second_escalation_at");
   c.version = row.getInt64("version");
   return c;
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "services/common/status.h"
 #include "services/complaints/complaint_records.h"
+#include "services/complaints/queue_query.h"
 
 namespace kam::complaints {
 namespace {
@@ -279,41 +280,6 @@ Where FilterWhere(const ComplaintFilter& f) {
   return w;
 }
 
-// complaints.proto ListMyQueue: what waits on each of the caller's roles, as one OR.
-std::optional<Where> QueueWhere(const Principal& caller) {
-  std::vector<std::string> any;
-  std::vector<SqlParam> values;
-  auto states = [](std::initializer_list<State> list) {
-    std::vector<SqlParam> out;
-    for (State s : list) out.push_back(Enum(s));
-    return out;
-  };
-  auto add = [&](const std::string& clause, std::vector<SqlParam> v) {
-    any.push_back(clause);
-    for (SqlParam& p : v) values.push_back(std::move(p));
-  };
-  if (caller.HasRole("handler") && !caller.department.empty()) {
-    std::vector<SqlParam> v = {caller.department, caller.subject};
-    for (SqlParam& p :
-         states({State::kAssigned, State::kCauseAnalyzed, State::kResolutionApproved})) {
-      v.push_back(std::move(p));
-    }
-    add("(c.department = ? AND (c.handler_id = ? OR c.handler_id = '') AND c.state IN (?, ?, ?))",
-        std::move(v));
-  }
-  if (caller.HasRole("service_agent")) {
-    add("c.state IN (?, ?)", states({State::kRecorded, State::kResolutionImplemented}));
-  }
-  if (caller.HasRole("director")) {
-    add("c.state IN (?, ?)", states({State::kResolutionProposed, State::kFollowedUp}));
-  }
-  if (any.empty()) return std::nullopt;
-  Where w;
-  const std::string clause = absl::StrCat("(", absl::StrJoin(any, " OR "), ")");
-  w.Add(clause, std::move(values));
-  return w;
-}
-
 Transition ReadTransition(const sql::ResultSet& row) {
   Transition t;
   t.id = row.getInt64("id");
@@ -433,18 +399,11 @@ absl::StatusOr<Page<Complaint>> ComplaintStore::List(const ComplaintFilter& filt
 
 absl::StatusOr<Page<Complaint>> ComplaintStore::Queue(const Principal& caller,
                                                       const QueueCursor& cursor, int page_size) {
-  std::optional<Where> w = QueueWhere(caller);
-  if (!w) return Page<Complaint>{};
-  if (cursor.id != 0) {
-    w->Add("(c.queue_due_at > ? OR (c.queue_due_at = ? AND c.id > ?))",
-           {cursor.due, cursor.due, cursor.id});
-  }
-  w->params.push_back(int64_t{page_size} + 1);
-  const std::string query = absl::StrCat("SELECT ", kComplaintColumns, " FROM complaints c ",
-                                         w->sql, " ORDER BY c.queue_due_at, c.id LIMIT ?");
+  std::optional<SqlQuery> query = QueueQuery(caller, cursor, page_size);
+  if (!query) return Page<Complaint>{};
   Page<Complaint> page;
   absl::Status status = WithConnection(pool_, "complaint.queue", [&](DbConnection& db) {
-    page.items = ReadComplaints(db, query, w->params);
+    page.items = ReadComplaints(db, query->sql, query->params);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

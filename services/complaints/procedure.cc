@@ -100,20 +100,19 @@ void Meet(SlaClock& clock, absl::Time now) {
 }
 
 // The clocks stood still from paused_at to now: the business time left at the pause is
-// granted again from now (and to a pending level-2 escalation). A warning point that moves
-// back into the future is armed again.
+// granted again from now (and to a clock's pending level-2 escalation). A warning point
+// that moves back into the future is armed again.
 void ResumeClocks(const SlaPolicy& policy, absl::Time now, Complaint& c) {
   if (c.waiting_on_customer && c.paused_at) {
+    const BusinessCalendar& calendar = policy.calendar();
     for (SlaClock* clock : {&c.judgment, &c.resolution_clock}) {
       if (!Running(*clock)) continue;
       clock->deadline = policy.Resume(clock->deadline, *c.paused_at, now);
       if (clock->deadline.warn_at > now && !clock->breached) clock->warned = false;
-    }
-    // A pending level-2 escalation waits out the pause too.
-    if (c.second_escalation_at && *c.second_escalation_at > *c.paused_at) {
-      const BusinessCalendar& calendar = policy.calendar();
-      c.second_escalation_at =
-          calendar.Add(now, calendar.Between(*c.paused_at, *c.second_escalation_at));
+      std::optional<absl::Time>& second = clock->second_escalation_at;
+      if (second && *second > *c.paused_at) {
+        second = calendar.Add(now, calendar.Between(*c.paused_at, *second));
+      }
     }
   }
   c.waiting_on_customer = false;
@@ -128,7 +127,8 @@ void Pause(absl::Time now, Complaint& c) {
 // An unsatisfied follow-up sends the complaint back to cause analysis. The resolution
 // clock runs again against its original deadline: the customer was promised a resolution
 // by then, so a reopened complaint is late unless time remains. Its warning is armed again
-// unless the clock already breached (the breach and its escalation fired once).
+// unless the clock already breached (the breach fired once; its escalation ladder goes on
+// from the level it reached, see FireDueAlerts).
 void Reopen(Complaint& c) {
   c.state = State::kAssigned;
   c.resolution_clock.met_at.reset();
@@ -399,10 +399,12 @@ absl::Time QueueDue(const Complaint& complaint) {
 void StartClocks(const SlaPolicy& policy, absl::Time now, Complaint& complaint) {
   const SlaTarget& target = policy.Target(complaint.account_tier, complaint.severity);
   complaint.state = State::kRecorded;
-  complaint.judgment =
-      SlaClock{target.judge, policy.Schedule(now, target.judge), std::nullopt, false, false};
-  complaint.resolution_clock =
-      SlaClock{target.resolve, policy.Schedule(now, target.resolve), std::nullopt, false, false};
+  complaint.judgment = SlaClock{};
+  complaint.judgment.budget = target.judge;
+  complaint.judgment.deadline = policy.Schedule(now, target.judge);
+  complaint.resolution_clock = SlaClock{};
+  complaint.resolution_clock.budget = target.resolve;
+  complaint.resolution_clock.deadline = policy.Schedule(now, target.resolve);
   complaint.waiting_on_customer = false;
   complaint.paused_at.reset();
 }

@@ -50,6 +50,10 @@ struct SlaClock {
   std::optional<absl::Time> met_at;
   bool warned = false;    // the warning was fired (or the step was done before it)
   bool breached = false;  // the breach was fired
+  // This clock's own escalation ladder: 0, 1 (department manager), 2 (director). Each clock
+  // escalates its own breach; meeting the clock stops its ladder.
+  int escalation_level = 0;
+  std::optional<absl::Time> second_escalation_at;  // when level 2 is due while still running
 };
 SlaStatus StatusOf(const SlaClock& clock, absl::Time now);
 
@@ -101,13 +105,14 @@ struct Complaint {
   SlaClock resolution_clock;
   bool waiting_on_customer = false;
   std::optional<absl::Time> paused_at;
-  int escalation_level = 0;  // 0, 1 (department manager), 2 (director)
-  std::optional<absl::Time> second_escalation_at;
 
   int64_t version = 1;  // bumped by every change; the etag derives from it
 };
 
 std::string Etag(const Complaint& complaint);
+// The highest level any of the complaint's clocks escalated to (complaints.proto
+// Complaint.escalation_level).
+int EscalationLevel(const Complaint& complaint);
 bool IsFinal(State state);  // INVALID or CLOSED
 std::string_view StateName(State state);
 std::string_view CategoryName(Category category);
@@ -223,8 +228,10 @@ struct SlaAlert {
 std::optional<absl::Time> NextSlaCheck(const Complaint& complaint);
 
 // Fires everything due at `now` (each at most once: the flags on the complaint record what
-// fired): warnings at 80%, breaches at 100%, level-1 escalation at the first breach and
-// level-2 `policy.escalation_delay()` later while the complaint is still unresolved.
+// fired): warnings at 80%, breaches at 100%, and per clock an escalation ladder: level 1
+// when the clock is breached while it runs, level 2 `policy.escalation_delay()` later if it
+// still runs then. A clock met (or stopped by a final state) ends its ladder; a clock that
+// runs again past its deadline (a reopened resolution) climbs where its ladder stood.
 // `department_manager` is the level-1 recipient. Bumps the version when anything fired.
 std::vector<SlaAlert> FireDueAlerts(absl::Time now, const SlaPolicy& policy,
                                     const std::string& department_manager, Complaint& complaint);

@@ -25,7 +25,7 @@ bool BreachPending(const SlaClock& clock) {
 }
 bool WarningPending(const SlaClock& clock) { return !clock.warned && !clock.met_at.has_value(); }
 
-bool Unresolved(const Complaint& complaint) { return !complaint.resolution_clock.met_at; }
+bool Running(const SlaClock& clock) { return !clock.met_at.has_value(); }
 
 SlaAlert Alert(const char* kind, const char* level, absl::Time due_at) {
   SlaAlert alert;
@@ -35,7 +35,7 @@ SlaAlert Alert(const char* kind, const char* level, absl::Time due_at) {
   return alert;
 }
 
-// Level 1 carries the kind of the breach that caused it; level 2 is about the resolution.
+// Each level carries the kind of the clock whose ladder it climbs.
 SlaAlert Escalation(const char* kind, int level, std::string to, absl::Time due_at) {
   SlaAlert alert = Alert(kind, "escalation", due_at);
   alert.escalation_level = level;
@@ -43,30 +43,53 @@ SlaAlert Escalation(const char* kind, int level, std::string to, absl::Time due_
   return alert;
 }
 
-// Fires one clock's warning or breach if due. A breach that fires skips (marks) the warning
-// that was not fired yet: the warning would be stale news. Only a breach of a clock still
-// running escalates (level 1, once per complaint); a step done late records its breach only.
+// A clock that is breached and still running has escalated at least to level 1. Usually
+// level 1 comes with the breach; a clock that runs again past its deadline (a reopened
+// resolution) or a row carried over from the per-complaint ladder (migration 0003) gets it
+// at the next sweep.
+bool FirstEscalationPending(const SlaClock& clock) {
+  return Running(clock) && clock.breached && clock.escalation_level == 0;
+}
+bool SecondEscalationPending(const SlaClock& clock) {
+  return Running(clock) && clock.escalation_level == 1 && clock.second_escalation_at.has_value();
+}
+
+// Climbs the clock's ladder as far as `now` allows. Level 2 counts from the deadline when
+// level 1 comes with the breach (a sweeper that was down past both fires both), else from
+// now (a clock that runs late again gets the whole delay before the director hears of it).
+void Escalate(const char* kind, absl::Time now, const SlaPolicy& policy,
+              const std::string& department_manager, bool breached_now, SlaClock& clock,
+              std::vector<SlaAlert>& alerts) {
+  if (FirstEscalationPending(clock)) {
+    clock.escalation_level = 1;
+    clock.second_escalation_at =
+        policy.SecondEscalationAt(breached_now ? clock.deadline.due_at : now);
+    alerts.push_back(Escalation(kind, 1,
+                                department_manager.empty() ? kDirector : department_manager,
+                                clock.deadline.due_at));
+  }
+  if (SecondEscalationPending(clock) && now >= *clock.second_escalation_at) {
+    clock.escalation_level = 2;
+    alerts.push_back(Escalation(kind, 2, kDirector, *clock.second_escalation_at));
+  }
+}
+
+// Fires one clock's warning or breach if due, then climbs its escalation ladder. A breach
+// that fires skips (marks) the warning that was not fired yet: the warning would be stale
+// news. Only a clock still running escalates; a step done late records its breach only.
 void FireClock(const char* kind, absl::Time now, const SlaPolicy& policy,
-               const std::string& department_manager, SlaClock& clock, Complaint& complaint,
+               const std::string& department_manager, SlaClock& clock,
                std::vector<SlaAlert>& alerts) {
-  if (BreachPending(clock) && now >= clock.deadline.due_at) {
-    const bool running = !clock.met_at.has_value();
+  const bool breached_now = BreachPending(clock) && now >= clock.deadline.due_at;
+  if (breached_now) {
     clock.breached = true;
     clock.warned = true;
     alerts.push_back(Alert(kind, "breach", clock.deadline.due_at));
-    if (running && complaint.escalation_level == 0 && Unresolved(complaint)) {
-      complaint.escalation_level = 1;
-      complaint.second_escalation_at = policy.SecondEscalationAt(clock.deadline.due_at);
-      alerts.push_back(Escalation(kind, 1,
-                                  department_manager.empty() ? kDirector : department_manager,
-                                  clock.deadline.due_at));
-    }
-    return;
-  }
-  if (WarningPending(clock) && now >= clock.deadline.warn_at) {
+  } else if (WarningPending(clock) && now >= clock.deadline.warn_at) {
     clock.warned = true;
     alerts.push_back(Alert(kind, "warning", clock.deadline.due_at));
   }
+  Escalate(kind, now, policy, department_manager, breached_now, clock, alerts);
 }
 
 // A final complaint or a paused one fires nothing new, but a step done after its deadline
@@ -84,11 +107,6 @@ void FireLateBreach(const char* kind, absl::Time now, SlaClock& clock,
   alerts.push_back(Alert(kind, "breach", clock.deadline.due_at));
 }
 
-bool SecondEscalationPending(const Complaint& complaint) {
-  return complaint.escalation_level == 1 && complaint.second_escalation_at.has_value() &&
-         Unresolved(complaint);
-}
-
 void Consider(std::optional<absl::Time>& earliest, absl::Time t) {
   if (!earliest || t < *earliest) earliest = t;
 }
@@ -96,9 +114,16 @@ void Consider(std::optional<absl::Time>& earliest, absl::Time t) {
 void ConsiderClock(const SlaClock& clock, std::optional<absl::Time>& earliest) {
   if (WarningPending(clock)) Consider(earliest, clock.deadline.warn_at);
   if (BreachPending(clock)) Consider(earliest, clock.deadline.due_at);
+  // Owed since the deadline: the sweeper is due at once.
+  if (FirstEscalationPending(clock)) Consider(earliest, clock.deadline.due_at);
+  if (SecondEscalationPending(clock)) Consider(earliest, *clock.second_escalation_at);
 }
 
 }  // namespace
+
+int EscalationLevel(const Complaint& complaint) {
+  return std::max(complaint.judgment.escalation_level, complaint.resolution_clock.escalation_level);
+}
 
 SlaStatus StatusOf(const SlaClock& clock, absl::Time now) {
   if (clock.met_at) return MetLate(clock) ? SlaStatus::kMetLate : SlaStatus::kMet;
@@ -118,7 +143,6 @@ std::optional<absl::Time> NextSlaCheck(const Complaint& complaint) {
   }
   ConsiderClock(complaint.judgment, earliest);
   ConsiderClock(complaint.resolution_clock, earliest);
-  if (SecondEscalationPending(complaint)) Consider(earliest, *complaint.second_escalation_at);
   // An infinite deadline (a budget never used up) is nothing to wait for.
   if (earliest && *earliest == absl::InfiniteFuture()) return std::nullopt;
   return earliest;
@@ -136,14 +160,8 @@ std::vector<SlaAlert> FireDueAlerts(absl::Time now, const SlaPolicy& policy,
     }
     return alerts;
   }
-  FireClock("judgment", now, policy, department_manager, complaint.judgment, complaint, alerts);
-  FireClock("resolution", now, policy, department_manager, complaint.resolution_clock, complaint,
-            alerts);
-  // After the breaches, so that a sweeper that was down past both escalations fires both.
-  if (SecondEscalationPending(complaint) && now >= *complaint.second_escalation_at) {
-    complaint.escalation_level = 2;
-    alerts.push_back(Escalation("resolution", 2, kDirector, *complaint.second_escalation_at));
-  }
+  FireClock("judgment", now, policy, department_manager, complaint.judgment, alerts);
+  FireClock("resolution", now, policy, department_manager, complaint.resolution_clock, alerts);
   if (!alerts.empty()) {
     ++complaint.version;
     complaint.update_time = now;

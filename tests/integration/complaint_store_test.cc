@@ -5,16 +5,20 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "embedded_migrations.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/complaints/complaint_records.h"
 #include "services/complaints/procedure.h"
+#include "services/complaints/queue_query.h"
 #include "tests/support/schema_test.h"
 #include "tests/support/test_helpers.h"
 
@@ -622,6 +626,181 @@ TEST_F(ComplaintStoreTest, EachRoleSeesWhatWaitsOnIt) {
               last.id};
   }
   EXPECT_THAT(seen, ElementsAre(recorded_a.id, recorded_b.id, b3.id));
+}
+
+// ListMyQueue reads a UNION ALL of one ordered, limited branch per (state, role): the pages
+// must be exactly those of the plain query "every row any role waits on, by (due, id)",
+// with ties in due (copied rows) broken by id, for any page size.
+class QueueQueryTest : public ComplaintStoreTest {
+ protected:
+  // A handler, service agent and director at once: every branch of the queue.
+  const Principal kAllRoles{"qa-1", {"handler", "service_agent", "director"}, "quality"};
+
+  // Complaints in every state the queue knows (two tiers, so two deadlines per state), then
+  // copied `doublings` times (same deadlines, new ids), some unassigned or elsewhere.
+  void Fill(int doublings) {
+    for (int64_t account : {100, 200}) {
+      Create(kAgent, account).value();  // RECORDED
+      Assigned(kAgent, account);        // ASSIGNED
+      const Complaint p = Assigned(kAgent, account);
+      const Principal handler = QualityHandler(p.handler_id);
+      ASSERT_TRUE(Ok(Step(handler, p.id, Action::kAnalyzeCause)));  // CAUSE_ANALYZED
+      const Complaint q = Assigned(kAgent, account);
+      const Principal handler_q = QualityHandler(q.handler_id);
+      ASSERT_TRUE(Ok(Step(handler_q, q.id, Action::kAnalyzeCause)));
+      ASSERT_TRUE(Ok(Step(handler_q, q.id, Action::kProposeResolution)));  // PROPOSED
+      const Complaint x = Create(kAgent, account).value();
+      ASSERT_TRUE(Ok(Step(kAgent, x.id, Action::kJudgeInvalid)));  // INVALID: in no queue
+    }
+    std::string columns;
+    for (const std::vector<std::string>& row :
+         Rows("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+              "DATABASE() AND table_name = 'complaints' AND column_name <> 'id' "
+              "ORDER BY ordinal_position")) {
+      absl::StrAppend(&columns, columns.empty() ? "" : ", ", row[0]);
+    }
+    for (int i = 0; i < doublings; ++i) {
+      Exec(absl::StrCat("INSERT INTO complaints (", columns, ") SELECT ", columns,
+                        " FROM complaints"));
+    }
+    Exec("UPDATE complaints SET handler_id = '' WHERE id % 3 = 0 AND state <> 1");
+    Exec("UPDATE complaints SET department = 'logistics' WHERE id % 7 = 0 AND state <> 1");
+    Exec("UPDATE complaints SET state = 7 WHERE id % 11 = 0");  // RESOLUTION_IMPLEMENTED
+    Exec("UPDATE complaints SET state = 8 WHERE id % 13 = 0");  // FOLLOWED_UP
+    Exec("UPDATE complaints SET state = 6 WHERE id % 17 = 0 AND state <> 1");  // APPROVED
+    // As the store keeps it (QueueDue): the running deadline of the new state.
+    Exec("UPDATE complaints SET queue_due_at = IF(state = 1, judge_due_at, resolve_due_at)");
+    Exec("ANALYZE TABLE complaints");
+  }
+
+  // The plain query the queue must equal: every role's clause OR'd, one sort.
+  std::vector<int64_t> Expected() {
+    std::vector<int64_t> ids;
+    for (const std::vector<std::string>& row :
+         Rows("SELECT id FROM complaints c WHERE (c.department = 'quality' AND "
+              "(c.handler_id = 'qa-1' OR c.handler_id = '') AND c.state IN (3, 4, 6)) OR "
+              "c.state IN (1, 7) OR c.state IN (5, 8) ORDER BY c.queue_due_at, c.id")) {
+      ids.push_back(std::stoll(row[0]));
+    }
+    return ids;
+  }
+
+  // Pages through the queue as ListMyQueue does (the token carries QueueDue and id).
+  std::vector<int64_t> PageThrough(int page_size) {
+    std::vector<int64_t> seen;
+    QueueCursor cursor;
+    for (int pages = 0; pages < 10'000; ++pages) {
+      absl::StatusOr<Page<Complaint>> page = store_->Queue(kAllRoles, cursor, page_size);
+      EXPECT_TRUE(Ok(page));
+      if (!page.ok()) break;
+      EXPECT_LE(page->items.size(), static_cast<size_t>(page_size));
+      for (const Complaint& c : page->items) seen.push_back(c.id);
+      if (!page->more) break;
+      cursor = {QueueDue(page->items.back()), page->items.back().id};
+    }
+    return seen;
+  }
+
+  // The JSON plan of a statement, through the service's own connection.
+  std::string Plan(const std::string& statement) {
+    std::string plan;
+    EXPECT_TRUE(Ok(WithConnection(*pool_, "test", [&](DbConnection& db) {
+      std::unique_ptr<sql::Statement> stmt(db.raw().createStatement());
+      std::unique_ptr<sql::ResultSet> rows(stmt->executeQuery(statement));
+      if (rows->next()) plan = rows->getString(1);
+      return absl::OkStatus();
+    })));
+    return plan;
+  }
+
+  // The query blocks of UNION branches (query_specifications), and the "table" objects
+  // outside them.
+  static void Walk(const nlohmann::json& node, std::vector<const nlohmann::json*>& branches,
+                   std::vector<const nlohmann::json*>& tables) {
+    if (node.is_array()) {
+      for (const nlohmann::json& item : node) Walk(item, branches, tables);
+      return;
+    }
+    if (!node.is_object()) return;
+    for (const auto& [key, value] : node.items()) {
+      if (key == "query_specifications" && value.is_array()) {
+        for (const nlohmann::json& spec : value) {
+          if (spec.contains("query_block")) branches.push_back(&spec.at("query_block"));
+        }
+        continue;
+      }
+      if (key == "table" && value.is_object()) tables.push_back(&value);
+      Walk(value, branches, tables);
+    }
+  }
+
+  // The query as the store sends it, the values written in (for ANALYZE).
+  std::string Inlined(const SqlQuery& query) {
+    std::vector<std::string> parts = absl::StrSplit(query.sql, '?');
+    EXPECT_EQ(parts.size(), query.params.size() + 1);
+    std::string out = parts[0];
+    for (size_t i = 0; i < query.params.size() && i + 1 < parts.size(); ++i) {
+      const SqlParam& p = query.params[i];
+      if (const int64_t* n = std::get_if<int64_t>(&p)) absl::StrAppend(&out, *n);
+      if (const std::string* text = std::get_if<std::string>(&p)) {
+        absl::StrAppend(&out, "'", *text, "'");
+      }
+      if (const absl::Time* t = std::get_if<absl::Time>(&p)) {
+        absl::StrAppend(&out, "'", ToSqlTime(*t), "'");
+      }
+      absl::StrAppend(&out, parts[i + 1]);
+    }
+    return out;
+  }
+};
+
+TEST_F(QueueQueryTest, PagesAreThoseOfThePlainQueryForAnyPageSize) {
+  ASSERT_NO_FATAL_FAILURE(Fill(4));  // 160 rows
+  const std::vector<int64_t> expected = Expected();
+  ASSERT_GT(expected.size(), 80u);
+  for (int page_size : {1, 7, 500}) {
+    EXPECT_EQ(PageThrough(page_size), expected) << "page size " << page_size;
+  }
+}
+
+// Each branch reads its index in (queue_due_at, id) order and stops after page_size + 1 rows:
+// no filesort over the open complaints, and (ANALYZE, MariaDB) no branch reads more.
+TEST_F(QueueQueryTest, APageReadsAboutAPageOfRowsPerBranchWithoutAFilesort) {
+  ASSERT_NO_FATAL_FAILURE(Fill(9));  // 5120 rows
+  ASSERT_GT(Count("SELECT COUNT(*) FROM complaints"), 3000);
+  constexpr int kPageSize = 20;
+  const std::vector<int64_t> expected = Expected();
+  ASSERT_GT(expected.size(), 200u);
+  // The first page, and one from the middle (the cursor's range condition).
+  const int64_t middle_id = expected[expected.size() / 2];
+  const Complaint middle = store_->Get(middle_id).value();
+  for (const QueueCursor& cursor : {QueueCursor{}, QueueCursor{QueueDue(middle), middle_id}}) {
+    std::optional<SqlQuery> query = QueueQuery(kAllRoles, cursor, kPageSize);
+    ASSERT_TRUE(query.has_value());
+    const std::string plan_text = Plan("ANALYZE FORMAT=JSON " + Inlined(*query));
+    const nlohmann::json plan = nlohmann::json::parse(plan_text);
+    std::vector<const nlohmann::json*> branches;
+    std::vector<const nlohmann::json*> outer_tables;
+    Walk(plan, branches, outer_tables);
+    ASSERT_EQ(branches.size(), 10u) << plan_text;  // 2 handlers x 3 + 2 + 2 states
+    for (const nlohmann::json* branch : branches) {
+      const std::string text = branch->dump();
+      EXPECT_EQ(text.find("filesort"), std::string::npos) << text;
+      std::vector<const nlohmann::json*> tables;
+      std::vector<const nlohmann::json*> none;
+      Walk(*branch, none, tables);
+      ASSERT_EQ(tables.size(), 1u) << text;
+      EXPECT_THAT(tables[0]->value("key", ""),
+                  ::testing::AnyOf("ix_complaints_team_queue", "ix_complaints_queue"))
+          << text;
+      EXPECT_LE(tables[0]->value("r_rows", 1e9), kPageSize + 1) << text;
+    }
+    // Outside the branches: the merged rows, then each complaint by its primary key.
+    for (const nlohmann::json* table : outer_tables) {
+      if (table->value("table_name", "") != "c") continue;
+      EXPECT_EQ(table->value("access_type", ""), "eq_ref") << plan_text;
+    }
+  }
 }
 
 TEST_F(ComplaintStoreTest, DepartmentsAreCreatedReplacedAndListed) {

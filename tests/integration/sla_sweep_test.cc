@@ -9,10 +9,12 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "embedded_migrations.h"
 #include "gtest/gtest.h"
 #include "services/complaints/complaint_store.h"
@@ -78,6 +80,10 @@ class SlaSweepTest : public test_support::SchemaTest {
 
   void SetUp() override {
     OpenSchema("sla", Migrations(), absl::Seconds(30));
+    OpenStores();
+  }
+
+  void OpenStores() {
     complaints_ = std::make_unique<ComplaintStore>(*pool_, policy_);
     sla_ = std::make_unique<SlaStore>(*pool_, policy_);
     metrics_ = std::make_unique<ComplaintMetrics>(registry_);
@@ -92,7 +98,8 @@ class SlaSweepTest : public test_support::SchemaTest {
         {kIntake});
   }
 
-  void Exec(const std::string& statement, const std::vector<SqlParam>& params = {}) {
+  using SchemaTest::Exec;
+  void Exec(const std::string& statement, const std::vector<SqlParam>& params) {
     ASSERT_TRUE(Ok(WithConnection(*pool_, "test", [&](DbConnection& db) {
       sql::PreparedStatement& stmt = db.Prepare(statement);
       BindAll(stmt, params);
@@ -214,7 +221,7 @@ TEST_F(SlaSweepTest, ABreachThatEscalatesTwiceIsCountedOnce) {
             4);
   absl::StatusOr<Complaint> after = complaints_->Get(id);
   ASSERT_TRUE(Ok(after));
-  EXPECT_EQ(after->escalation_level, 2);
+  EXPECT_EQ(EscalationLevel(*after), 2);
   EXPECT_TRUE(after->resolution_clock.breached);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM complaints WHERE next_sla_at IS NOT NULL"), 0);
 }
@@ -228,6 +235,181 @@ TEST_F(SlaSweepTest, AComplaintClosedAsInvalidGetsNoLevelTwo) {
   EXPECT_TRUE(SweepAt(At(100)).fired.empty());
   EXPECT_EQ(Breaches("B", "transport", "judgment"), 1);
   EXPECT_EQ(Escalations(2), 0);
+}
+
+// The review's scenario, step by step, as the complaint's history, audit log and event feed
+// show it: the judgment breach escalates, the complaint is judged, so that ladder stops (no
+// level 2 for it); the resolution breach later climbs its own ladder.
+TEST_F(SlaSweepTest, EachClockEscalatesOnItsOwnLadderAndAMetClockStopsItsLadder) {
+  Exec("UPDATE departments SET manager_id = 'mgr-quality' WHERE code = 'quality'");
+  const int64_t id = CreateComplaint(kTierAAccount, Category::kProductQuality);
+
+  EXPECT_EQ(Levels(SweepAt(At(8))), std::vector<std::string>{"judgment/warning"});
+  // Not judged yet, so no department: level 1 of the judgment goes to the director.
+  EXPECT_EQ(Levels(SweepAt(At(10))),
+            (std::vector<std::string>{"judgment/breach", "judgment/escalation:director"}));
+  Judge(id, Action::kJudgeValid, At(11));
+  // 4 h after the judgment breach: that clock is met, its ladder stopped.
+  EXPECT_TRUE(SweepAt(At(14)).fired.empty());
+  EXPECT_TRUE(SweepAt(At(39)).fired.empty());
+  EXPECT_EQ(Levels(SweepAt(At(40))), std::vector<std::string>{"resolution/warning"});
+  EXPECT_EQ(Levels(SweepAt(At(50))),
+            (std::vector<std::string>{"resolution/breach", "resolution/escalation:mgr-quality"}));
+  EXPECT_TRUE(SweepAt(At(53)).fired.empty());
+  EXPECT_EQ(Levels(SweepAt(At(54))), std::vector<std::string>{"resolution/escalation:director"});
+  EXPECT_TRUE(SweepAt(At(500)).fired.empty());
+  EXPECT_EQ(Escalations(1), 2);
+  EXPECT_EQ(Escalations(2), 1);
+
+  absl::StatusOr<std::vector<Transition>> history = complaints_->History(id);
+  ASSERT_TRUE(Ok(history));
+  std::vector<std::string> steps;
+  for (const Transition& t : *history) {
+    steps.push_back(t.action == "escalated" ? t.note : t.action);
+  }
+  EXPECT_EQ(steps, (std::vector<std::string>{
+                       "recorded", "sla_warning", "sla_breached",
+                       "escalated to level 1 (director) after the judgment breach", "judged_valid",
+                       "sla_warning", "sla_breached",
+                       "escalated to level 1 (mgr-quality) after the resolution breach",
+                       "escalated to level 2 (director) after the resolution breach"}));
+  std::vector<std::string> audit;
+  for (const std::vector<std::string>& row :
+       Rows(absl::StrCat("SELECT actor, note FROM audit_log WHERE action = 'complaint.escalated' "
+                         "AND resource_id = '",
+                         id, "' ORDER BY id"))) {
+    audit.push_back(absl::StrJoin(row, " "));
+  }
+  EXPECT_EQ(audit, (std::vector<std::string>{
+                       "system:sla escalated to level 1 (director) after the judgment breach",
+                       "system:sla escalated to level 1 (mgr-quality) after the resolution breach",
+                       "system:sla escalated to level 2 (director) after the resolution breach"}));
+
+  // The feed: each escalation event names its clock, level and recipient, and carries the
+  // complaint with each clock's ladder as it stood.
+  std::vector<std::string> feed;
+  int64_t last_judgment_level = -1;
+  int64_t last_resolution_level = -1;
+  ASSERT_TRUE(Ok(WithConnection(*pool_, "test", [&](DbConnection& db) {
+    std::unique_ptr<sql::ResultSet> rows(
+        db.Prepare("SELECT payload FROM outbox WHERE event_type = 'complaint.escalated' "
+                   "ORDER BY id")
+            .executeQuery());
+    while (rows->next()) {
+      const json payload = json::parse(std::string(rows->getString(1)));
+      const json& alert = payload.at("alert");
+      feed.push_back(absl::StrCat(alert.at("kind").get<std::string>(), "/",
+                                  alert.at("escalation_level").get<int>(), ":",
+                                  alert.at("escalated_to").get<std::string>()));
+      last_judgment_level = payload.at("complaint").at("judgment").at("escalation_level");
+      last_resolution_level = payload.at("complaint").at("resolution_clock").at("escalation_level");
+    }
+    return absl::OkStatus();
+  })));
+  EXPECT_EQ(feed, (std::vector<std::string>{"judgment/1:director", "resolution/1:mgr-quality",
+                                            "resolution/2:director"}));
+  EXPECT_EQ(last_judgment_level, 1);
+  EXPECT_EQ(last_resolution_level, 2);
+
+  absl::StatusOr<Complaint> after = complaints_->Get(id);
+  ASSERT_TRUE(Ok(after));
+  EXPECT_EQ(after->judgment.escalation_level, 1);
+  EXPECT_EQ(after->resolution_clock.escalation_level, 2);
+  EXPECT_EQ(EscalationLevel(*after), 2);
+}
+
+// Rows escalated under the one-level-per-complaint schema (migrations 0001-0002) carried
+// over by 0003: the level goes to the clock whose breach raised it, and the sweeper goes on
+// from there on each clock's ladder.
+class EscalationCarryOverTest : public SlaSweepTest {
+ protected:
+  void SetUp() override {
+    const std::vector<Migration>& all = Migrations();
+    ASSERT_GE(all.size(), 3u);
+    OpenSchema("carry", std::vector<Migration>(all.begin(), all.begin() + 2), absl::Seconds(30));
+  }
+
+  struct OldRow {
+    State state = State::kAssigned;
+    std::optional<absl::Time> judge_met;
+    bool judge_breached = false;
+    bool resolve_breached = false;
+    int escalation_level = 0;
+    std::optional<absl::Time> second_escalation_at;
+    std::optional<absl::Time> next_sla_at;
+  };
+
+  // A complaint row as the old code wrote it: judge 10h, resolve 50h from kIntake.
+  int64_t InsertOld(const OldRow& r) {
+    const bool recorded = r.state == State::kRecorded;
+    Exec(
+        "INSERT INTO complaints SET account_id = 101, contact_id = 1, account_name = 'Huaxin "
+        "Steel', account_tier = 1, account_owner_id = 'mgr-li', channel = 1, category = 1, "
+        "subcategory = '', description = 'old row', severity = 3, manner = 1, state = ?, "
+        "recorded_by = 'agent-chen', create_time = ?, update_time = ?, invalid_reason = '', "
+        "department = ?, handler_id = '', cause = '', resolution = '', rejection_reason = '', "
+        "implementation_note = '', summary = '', evaluation = '', reopen_count = 0, "
+        "judge_budget_seconds = 36000, judge_warn_at = ?, judge_due_at = ?, judge_met_at = ?, "
+        "judge_warned = 1, judge_breached = ?, resolve_budget_seconds = 180000, "
+        "resolve_warn_at = ?, resolve_due_at = ?, resolve_met_at = NULL, resolve_warned = ?, "
+        "resolve_breached = ?, waiting_on_customer = 0, escalation_level = ?, "
+        "second_escalation_at = ?, next_sla_at = ?, queue_due_at = ?, version = 5",
+        {int64_t{static_cast<int>(r.state)}, kIntake, kIntake,
+         std::string(recorded ? "" : "quality"), At(8), At(10), OptionalTimeParam(r.judge_met),
+         r.judge_breached, At(40), At(50), r.resolve_breached, r.resolve_breached,
+         int64_t{r.escalation_level}, OptionalTimeParam(r.second_escalation_at),
+         OptionalTimeParam(r.next_sla_at), recorded ? At(10) : At(50)});
+    return Count("SELECT MAX(id) FROM complaints");
+  }
+
+  // What the sweeper wrote on the complaint: actions, escalations by their note.
+  std::vector<std::string> SweeperSteps(int64_t id) {
+    std::vector<std::string> steps;
+    for (const std::vector<std::string>& row : Rows(absl::StrCat(
+             "SELECT action, note FROM complaint_transitions WHERE complaint_id = ", id,
+             " ORDER BY id"))) {
+      steps.push_back(row[0] == "escalated" ? row[1] : row[0]);
+    }
+    return steps;
+  }
+};
+
+TEST_F(EscalationCarryOverTest, EachClockGoesOnFromTheLevelItReached) {
+  // The review's case: the judgment breach escalated (level 2 pending at 14h), then judged.
+  const int64_t judged = InsertOld({State::kAssigned, At(11), true, false, 1, At(14), At(14)});
+  // Never judged: the judgment ladder reached 2; the resolution breach did not escalate.
+  const int64_t unjudged =
+      InsertOld({State::kRecorded, std::nullopt, true, true, 2, At(14), std::nullopt});
+  // Judged on time; the resolution breach escalated (level 2 pending at 54h).
+  const int64_t late = InsertOld({State::kAssigned, At(5), false, true, 1, At(54), At(54)});
+  ASSERT_TRUE(Ok(ApplyMigrations(*pool_, Migrations())));
+  Exec("UPDATE departments SET manager_id = 'mgr-quality' WHERE code = 'quality'");
+  OpenStores();
+
+  EXPECT_EQ(Rows("SELECT id, judge_escalation_level, resolve_escalation_level FROM complaints "
+                 "ORDER BY id"),
+            (std::vector<std::vector<std::string>>{{std::to_string(judged), "1", "0"},
+                                                   {std::to_string(unjudged), "2", "0"},
+                                                   {std::to_string(late), "0", "1"}}));
+
+  EXPECT_TRUE(SweepAt(At(14)).fired.empty()) << "the met judgment's level 2 is off";
+  SweepAt(At(50));
+  SweepAt(At(54));
+  EXPECT_TRUE(SweepAt(At(500)).fired.empty());
+
+  EXPECT_EQ(SweeperSteps(judged),
+            (std::vector<std::string>{
+                "sla_breached", "escalated to level 1 (mgr-quality) after the resolution breach",
+                "escalated to level 2 (director) after the resolution breach"}));
+  // Owed level 1 since the migration; level 2 the escalation delay after it.
+  EXPECT_EQ(
+      SweeperSteps(unjudged),
+      (std::vector<std::string>{"escalated to level 1 (director) after the resolution breach",
+                                "escalated to level 2 (director) after the resolution breach"}));
+  EXPECT_EQ(SweeperSteps(late), std::vector<std::string>{
+                                    "escalated to level 2 (director) after the resolution breach"});
+  EXPECT_EQ(Escalations(1), 2);
+  EXPECT_EQ(Escalations(2), 3);
 }
 
 TEST_F(SlaSweepTest, ConcurrentSweepersFireEveryAlertExactlyOnce) {
@@ -249,24 +431,25 @@ TEST_F(SlaSweepTest, ConcurrentSweepersFireEveryAlertExactlyOnce) {
   // Whatever a sweeper skipped as locked, another finished: nothing is left.
   EXPECT_TRUE(SweepAt(At(100)).fired.empty());
 
-  // Per complaint: judgment breach, level 1, resolution breach, level 2.
-  EXPECT_EQ(fired.load(), 4 * kComplaints);
+  // Per complaint and clock (judgment, resolution): the breach, level 1 and level 2.
+  constexpr int kAlerts = 6 * kComplaints;
+  EXPECT_EQ(fired.load(), kAlerts);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM complaint_transitions WHERE action IN "
                   "('sla_warning', 'sla_breached', 'escalated')"),
-            4 * kComplaints);
+            kAlerts);
   EXPECT_EQ(Count("SELECT COUNT(DISTINCT complaint_id, action, note) FROM complaint_transitions "
                   "WHERE action IN ('sla_warning', 'sla_breached', 'escalated')"),
-            4 * kComplaints);
+            kAlerts);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox WHERE event_type IN ('complaint.sla_warning', "
                   "'complaint.sla_breached', 'complaint.escalated')"),
-            4 * kComplaints);
+            kAlerts);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action IN ('complaint.sla_warning', "
                   "'complaint.sla_breached', 'complaint.escalated')"),
-            4 * kComplaints);
+            kAlerts);
   EXPECT_EQ(Breaches("A", "service", "judgment"), kComplaints);
   EXPECT_EQ(Breaches("A", "service", "resolution"), kComplaints);
-  EXPECT_EQ(Escalations(1), kComplaints);
-  EXPECT_EQ(Escalations(2), kComplaints);
+  EXPECT_EQ(Escalations(1), 2 * kComplaints);
+  EXPECT_EQ(Escalations(2), 2 * kComplaints);
 }
 
 TEST_F(SlaSweepTest, TheOpenGaugeFollowsTheComplaints) {

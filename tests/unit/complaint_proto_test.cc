@@ -1,9 +1,16 @@
-// The complaints edge's conversions and ListMyQueue's two-key page token.
+// The complaints edge's conversions, ListMyQueue's two-key page token, and the event payload.
 #include "services/complaints/complaint_proto.h"
 
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/store_support.h"
 #include "services/common/validation.h"
+#include "services/complaints/complaint_records.h"
 
 namespace kam::complaints {
 namespace {
@@ -39,6 +46,29 @@ TEST(QueueTokenTest, RefusesTokensOfOtherQueriesAndGarbage) {
     EXPECT_EQ(DecodeQueueToken(garbage, "digest-of-the-queue-query").status().code(),
               absl::StatusCode::kInvalidArgument)
         << garbage;
+  }
+}
+
+// A token sealed with the right key but carrying a time no queue deadline can have (one
+// could be forged where the key is known) is refused like any other tampered token, instead
+// of reaching the database as a time it cannot compare.
+TEST(QueueTokenTest, RefusesATokenWithAnAbsurdTime) {
+  const std::string key = "digest-of-the-queue-query";
+  for (int64_t micros : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
+                         int64_t{-1}, int64_t{253'402'300'800'000'000} /* 10000-01-01 */}) {
+    const std::string token = SealPageToken(nlohmann::json{{"d", micros}, {"a", 42}}.dump(), key);
+    absl::StatusOr<QueueCursor> cursor = DecodeQueueToken(token, key);
+    EXPECT_EQ(cursor.status().code(), absl::StatusCode::kInvalidArgument) << micros;
+    EXPECT_THAT(cursor.status().message(), HasSubstr("page_token")) << micros;
+  }
+  // The extremes a queue can hold still pass: the epoch and the "nobody waits" 9999-12-31.
+  for (absl::Time due :
+       {absl::UnixEpoch(),
+        absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone()) +
+            absl::Microseconds(999'999)}) {
+    absl::StatusOr<QueueCursor> cursor = DecodeQueueToken(EncodeQueueToken({due, 7}, key), key);
+    ASSERT_TRUE(cursor.ok()) << cursor.status();
+    EXPECT_EQ(cursor->due, due);
   }
 }
 
@@ -118,6 +148,59 @@ TEST(ComplaintProtoTest, DepartmentsRoundTrip) {
   EXPECT_THAT(back.categories(), ElementsAre(v1::CATEGORY_PRODUCT_QUALITY, v1::CATEGORY_OTHER));
   EXPECT_THAT(back.handler_ids(), ElementsAre("hd-qiu", "hd-sun"));
   EXPECT_EQ(back.manager_id(), "mgr-quality");
+}
+
+}  // namespace
+}  // namespace kam::complaints
+
+namespace kam::complaints {
+namespace {
+
+Complaint EscalatedComplaint() {
+  Complaint c;
+  c.id = 9;
+  c.state = State::kAssigned;
+  c.judgment.deadline = {kDue - absl::Hours(2), kDue};
+  c.judgment.breached = true;
+  c.judgment.met_at = kDue + absl::Hours(1);
+  c.judgment.escalation_level = 1;
+  c.judgment.second_escalation_at = kDue + absl::Hours(4);
+  c.resolution_clock.deadline = {kDue + absl::Hours(30), kDue + absl::Hours(40)};
+  return c;
+}
+
+TEST(ComplaintEventTest, EachClockKeepsItsLadderInTheEventPayload) {
+  const Complaint c = EscalatedComplaint();
+  const nlohmann::json j = ComplaintJson(c);
+  EXPECT_EQ(j.at("escalation_level"), 1) << "the highest level, as the API shows it";
+  const Complaint back = ComplaintFromJson(j);
+  EXPECT_EQ(back.judgment.escalation_level, 1);
+  EXPECT_EQ(back.judgment.second_escalation_at, kDue + absl::Hours(4));
+  EXPECT_EQ(back.resolution_clock.escalation_level, 0);
+  EXPECT_EQ(back.resolution_clock.second_escalation_at, std::nullopt);
+}
+
+// Events already in the outbox were written with one level per complaint: read back, the
+// level goes to the clock whose breach raised it, as migration 0003 does for the rows.
+TEST(ComplaintEventTest, AnOldPayloadsLevelGoesToTheClockThatBreached) {
+  nlohmann::json old = ComplaintJson(EscalatedComplaint());
+  for (const char* clock : {"judgment", "resolution_clock"}) {
+    old.at(clock).erase("escalation_level");
+    old.at(clock).erase("second_escalation_at");
+  }
+  old["escalation_level"] = 2;
+  old["second_escalation_at"] = TimeJson(kDue + absl::Hours(4));
+  Complaint back = ComplaintFromJson(old);
+  EXPECT_EQ(back.judgment.escalation_level, 2);
+  EXPECT_EQ(back.resolution_clock.escalation_level, 0);
+  EXPECT_EQ(EscalationLevel(back), 2);
+
+  old.at("judgment")["breached"] = false;  // only the resolution breached
+  old.at("resolution_clock")["breached"] = true;
+  back = ComplaintFromJson(old);
+  EXPECT_EQ(back.judgment.escalation_level, 0);
+  EXPECT_EQ(back.resolution_clock.escalation_level, 2);
+  EXPECT_EQ(back.resolution_clock.second_escalation_at, kDue + absl::Hours(4));
 }
 
 }  // namespace

@@ -324,12 +324,15 @@ TEST(ProcedureTest, AResumeArmsAWarningWhosePointMovedAheadAndKeepsOneThatFired)
 
 TEST(ProcedureTest, APendingSecondEscalationWaitsOutThePause) {
   Complaint c = Recorded();
-  c.escalation_level = 1;  // as the sweeper leaves it after the judgment breach
-  c.second_escalation_at = kT0 + absl::Hours(5);
+  // As the sweeper leaves it after the judgment breach: that clock's ladder at level 1.
+  c.judgment.breached = true;
+  c.judgment.escalation_level = 1;
+  c.judgment.second_escalation_at = kT0 + absl::Hours(5);
   Take(kAgent, Action::kPauseClock, kT0 + absl::Hours(2), c);
   Take(kAgent, Action::kResumeClock, kT0 + absl::Hours(4), c);
   // Three (round-the-clock test calendar) hours were left at the pause.
-  EXPECT_EQ(c.second_escalation_at, kT0 + absl::Hours(7));
+  EXPECT_EQ(c.judgment.second_escalation_at, kT0 + absl::Hours(7));
+  EXPECT_EQ(c.resolution_clock.second_escalation_at, std::nullopt) << "its own ladder";
 }
 
 TEST(ProcedureTest, AStepWhileWaitingEndsTheWaitFirst) {

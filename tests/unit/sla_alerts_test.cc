@@ -66,7 +66,7 @@ class SlaAlertsTest : public ::testing::Test {
   Complaint complaint_;
 };
 
-TEST_F(SlaAlertsTest, WarningAtEightyPercentThenBreachAndBothEscalationsEachOnce) {
+TEST_F(SlaAlertsTest, EachClockWarnsBreachesAndClimbsItsOwnLadderOnce) {
   EXPECT_EQ(complaint_.judgment.deadline.warn_at, At(8));
   EXPECT_EQ(NextSlaCheck(complaint_), At(8));
   EXPECT_EQ(Fire(At(8) - absl::Seconds(1)), "");
@@ -77,20 +77,63 @@ TEST_F(SlaAlertsTest, WarningAtEightyPercentThenBreachAndBothEscalationsEachOnce
   EXPECT_EQ(NextSlaCheck(complaint_), At(10));
 
   EXPECT_EQ(Fire(At(10)), "judgment/breach,judgment/escalation/1:mgr-quality");
-  EXPECT_EQ(complaint_.escalation_level, 1);
-  EXPECT_EQ(complaint_.second_escalation_at, At(14));
+  EXPECT_EQ(complaint_.judgment.escalation_level, 1);
+  EXPECT_EQ(complaint_.judgment.second_escalation_at, At(14));
+  EXPECT_EQ(EscalationLevel(complaint_), 1);
   EXPECT_EQ(Fire(At(10)), "");
   EXPECT_EQ(NextSlaCheck(complaint_), At(14));
 
   EXPECT_EQ(Fire(At(13)), "");
-  EXPECT_EQ(Fire(At(14)), "resolution/escalation/2:director");
-  EXPECT_EQ(complaint_.escalation_level, 2);
+  EXPECT_EQ(Fire(At(14)), "judgment/escalation/2:director");
+  EXPECT_EQ(complaint_.judgment.escalation_level, 2);
   EXPECT_EQ(Fire(At(15)), "");
-  // Only the resolution clock is left.
+  // Still not judged; the resolution clock breaches too and climbs its own ladder.
   EXPECT_EQ(NextSlaCheck(complaint_), At(40));
   EXPECT_EQ(Fire(At(40)), "resolution/warning");
-  EXPECT_EQ(Fire(At(50)), "resolution/breach");  // escalated already: no second level 1
+  EXPECT_EQ(Fire(At(50)), "resolution/breach,resolution/escalation/1:mgr-quality");
+  EXPECT_EQ(complaint_.resolution_clock.escalation_level, 1);
+  EXPECT_EQ(NextSlaCheck(complaint_), At(54));
+  EXPECT_EQ(Fire(At(54)), "resolution/escalation/2:director");
+  EXPECT_EQ(EscalationLevel(complaint_), 2);
   EXPECT_EQ(NextSlaCheck(complaint_), std::nullopt);
+  EXPECT_EQ(Fire(At(100)), "");
+}
+
+// The review's scenario: the judgment breach escalated, then the complaint was judged.
+TEST_F(SlaAlertsTest, AJudgmentMetStopsItsLadderAndTheResolutionBreachEscalatesAnew) {
+  EXPECT_EQ(Fire(At(10)), "judgment/breach,judgment/escalation/1:mgr-quality");
+  complaint_.state = State::kAssigned;
+  complaint_.judgment.met_at = At(11);
+  // The judgment's level 2 (due at 14h) is off: only the resolution clock is left.
+  EXPECT_EQ(NextSlaCheck(complaint_), At(40));
+  EXPECT_EQ(Fire(At(14)), "");
+  EXPECT_EQ(Fire(At(39)), "");
+  EXPECT_EQ(Fire(At(40)), "resolution/warning");
+  EXPECT_EQ(Fire(At(50)), "resolution/breach,resolution/escalation/1:mgr-quality");
+  EXPECT_EQ(Fire(At(53)), "");
+  EXPECT_EQ(Fire(At(54)), "resolution/escalation/2:director");
+  EXPECT_EQ(complaint_.judgment.escalation_level, 1) << "the judgment's ladder stopped at 1";
+  EXPECT_EQ(complaint_.resolution_clock.escalation_level, 2);
+  EXPECT_EQ(NextSlaCheck(complaint_), std::nullopt);
+}
+
+// Implemented late (breach recorded, nothing to escalate), then reopened by an unsatisfied
+// follow-up: the clock runs again past its deadline, so its ladder starts now.
+TEST_F(SlaAlertsTest, AResolutionReopenedPastItsDeadlineEscalatesFromTheReopening) {
+  complaint_.state = State::kResolutionImplemented;
+  complaint_.judgment.met_at = At(1);
+  complaint_.judgment.warned = true;
+  complaint_.resolution_clock.met_at = At(51);
+  EXPECT_EQ(Fire(At(52)), "resolution/breach");
+  EXPECT_EQ(EscalationLevel(complaint_), 0);
+
+  complaint_.state = State::kAssigned;  // what Reopen does to the clock
+  complaint_.resolution_clock.met_at.reset();
+  EXPECT_EQ(NextSlaCheck(complaint_), At(50)) << "owed since the deadline: due at once";
+  EXPECT_EQ(Fire(At(60)), "resolution/escalation/1:mgr-quality");
+  EXPECT_EQ(complaint_.resolution_clock.second_escalation_at, At(64));
+  EXPECT_EQ(Fire(At(63)), "");
+  EXPECT_EQ(Fire(At(64)), "resolution/escalation/2:director");
   EXPECT_EQ(Fire(At(100)), "");
 }
 
@@ -113,7 +156,8 @@ TEST_F(SlaAlertsTest, ABreachFiringInTheSamePassSkipsTheStaleWarning) {
 
 TEST_F(SlaAlertsTest, ASweeperDownPastEverythingFiresEachAlertOnceInOrder) {
   EXPECT_EQ(Fire(At(100)),
-            "judgment/breach,judgment/escalation/1:mgr-quality,resolution/breach,"
+            "judgment/breach,judgment/escalation/1:mgr-quality,judgment/escalation/2:director,"
+            "resolution/breach,resolution/escalation/1:mgr-quality,"
             "resolution/escalation/2:director");
   EXPECT_EQ(Fire(At(101)), "");
   EXPECT_EQ(NextSlaCheck(complaint_), std::nullopt);
@@ -121,7 +165,7 @@ TEST_F(SlaAlertsTest, ASweeperDownPastEverythingFiresEachAlertOnceInOrder) {
 
 TEST_F(SlaAlertsTest, ADepartmentWithoutManagerEscalatesToTheDirector) {
   EXPECT_EQ(Fire(At(10), ""), "judgment/breach,judgment/escalation/1:director");
-  EXPECT_EQ(complaint_.escalation_level, 1);
+  EXPECT_EQ(EscalationLevel(complaint_), 1);
 }
 
 TEST_F(SlaAlertsTest, APausedComplaintFiresNothing) {
@@ -130,7 +174,7 @@ TEST_F(SlaAlertsTest, APausedComplaintFiresNothing) {
   EXPECT_EQ(NextSlaCheck(complaint_), std::nullopt);
   EXPECT_EQ(Fire(At(100)), "");
   EXPECT_FALSE(complaint_.judgment.warned);
-  EXPECT_EQ(complaint_.escalation_level, 0);
+  EXPECT_EQ(EscalationLevel(complaint_), 0);
 }
 
 TEST_F(SlaAlertsTest, AFinalComplaintFiresNothing) {
@@ -146,7 +190,7 @@ TEST_F(SlaAlertsTest, AComplaintJudgedInvalidTooLateStillRecordsItsBreachOnce) {
   complaint_.resolution_clock.met_at = At(12);
   EXPECT_EQ(NextSlaCheck(complaint_), At(10));
   EXPECT_EQ(Fire(At(13)), "judgment/breach");
-  EXPECT_EQ(complaint_.escalation_level, 0) << "nothing left to escalate";
+  EXPECT_EQ(EscalationLevel(complaint_), 0) << "nothing left to escalate";
   EXPECT_EQ(NextSlaCheck(complaint_), std::nullopt);
   EXPECT_EQ(Fire(At(100)), "");
 }
@@ -173,8 +217,8 @@ TEST_F(SlaAlertsTest, AClockMetLateRecordsItsBreachWithoutEscalating) {
   // Still owed: due already passed, so the sweeper is due at once.
   EXPECT_EQ(NextSlaCheck(complaint_), At(10));
   EXPECT_EQ(Fire(At(11)), "judgment/breach");
-  EXPECT_EQ(complaint_.escalation_level, 0);
-  EXPECT_EQ(complaint_.second_escalation_at, std::nullopt);
+  EXPECT_EQ(EscalationLevel(complaint_), 0);
+  EXPECT_EQ(complaint_.judgment.second_escalation_at, std::nullopt);
   EXPECT_EQ(NextSlaCheck(complaint_), At(40));
   EXPECT_EQ(StatusOf(complaint_.judgment, At(11)), SlaStatus::kMetLate);
 }
@@ -186,7 +230,7 @@ TEST_F(SlaAlertsTest, AResolutionImplementedBeforeLevelTwoStopsTheEscalation) {
   complaint_.resolution_clock.met_at = At(12);
   EXPECT_EQ(NextSlaCheck(complaint_), std::nullopt);
   EXPECT_EQ(Fire(At(20)), "");
-  EXPECT_EQ(complaint_.escalation_level, 1);
+  EXPECT_EQ(EscalationLevel(complaint_), 1);
 }
 
 TEST_F(SlaAlertsTest, AResolutionImplementedLateIsBreachedButNotEscalated) {
@@ -196,7 +240,7 @@ TEST_F(SlaAlertsTest, AResolutionImplementedLateIsBreachedButNotEscalated) {
   complaint_.resolution_clock.met_at = At(51);
   EXPECT_EQ(NextSlaCheck(complaint_), At(50));
   EXPECT_EQ(Fire(At(52)), "resolution/breach");
-  EXPECT_EQ(complaint_.escalation_level, 0);
+  EXPECT_EQ(EscalationLevel(complaint_), 0);
   EXPECT_EQ(NextSlaCheck(complaint_), std::nullopt);
 }
 
