@@ -1,7 +1,6 @@
 // Load generator of the overload scenario (overload_test.cc), a process of its own so that
 // making calls does not take the CPU of the test binary that also samples the stack, and the
-// figures are the client's own. GetAccount of one account through the gateway, on one
-// completion queue and one thread:
+// figures are the client's own. GetAccount of one account through the gateway, callback API:
 //   --mode=closed: `--concurrency` calls outstanding at all times (capacity);
 //   --mode=open:   `--rate` calls started per second whatever the answers (overload).
 // Each call has `--deadline-ms`. Prints one JSON line: calls per status code with latency
@@ -11,12 +10,15 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cstdlib>
+#include <atomic>
+#include <condition_variable>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -40,15 +42,24 @@ struct Options {
   int nice = 0;
 };
 
-// Outcomes of every ended call.
+// Outcomes of every ended call, from gRPC's callback threads.
 class Outcomes {
  public:
   void Add(grpc::StatusCode code, absl::Duration latency) {
+    std::lock_guard<std::mutex> lock(mutex_);
     latencies_ms_[code].push_back(absl::ToDoubleMilliseconds(latency));
     ++ended_;
+    ended_changed_.notify_all();
   }
-  int64_t ended() const { return ended_; }
+  // Waits until `count` calls have ended or `timeout` passed; the calls ended.
+  int64_t WaitFor(int64_t count, absl::Duration timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ended_changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                            [&] { return ended_ >= count; });
+    return ended_;
+  }
   nlohmann::json Summary(absl::Duration deadline, int64_t* late) {
+    std::lock_guard<std::mutex> lock(mutex_);
     nlohmann::json codes = nlohmann::json::object();
     *late = 0;
     for (auto& [code, values] : latencies_ms_) {
@@ -68,6 +79,8 @@ class Outcomes {
   }
 
  private:
+  std::mutex mutex_;
+  std::condition_variable ended_changed_;
   std::map<grpc::StatusCode, std::vector<double>> latencies_ms_;
   int64_t ended_ = 0;
 };
@@ -80,9 +93,6 @@ double CpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Issues calls and reaps their answers on one thread and one completion queue: the cheapest
-// client gRPC offers (no hand-off to callback threads), because on this shared machine every
-// microsecond the generator spends on the excess is taken from the stack under test.
 class Generator {
  public:
   explicit Generator(const Options& options) : options_(options) {
@@ -96,110 +106,90 @@ class Generator {
     }
   }
 
-  nlohmann::json Run() {
-    const absl::Duration duration = absl::Seconds(options_.seconds);
-    const absl::Time start = absl::Now();
-    const absl::Time end = start + duration;
-    if (options_.mode == "closed") {
-      for (int i = 0; i < options_.concurrency; ++i) Start();
-      // Each ended call starts the next one until the end.
-      while (absl::Now() < end) {
-        if (Reap(end) && absl::Now() < end) Start();
-      }
-    } else {
-      RunOpenLoop(start, end);
-    }
-    const absl::Duration elapsed = absl::Now() - start;
-    const absl::Duration deadline = absl::Milliseconds(options_.deadline_ms);
-    const absl::Time give_up = absl::Now() + deadline + absl::Seconds(5);
-    while (outcomes_.ended() < issued_ && absl::Now() < give_up) Reap(give_up);
-    int64_t late = 0;
-    nlohmann::json codes = outcomes_.Summary(deadline, &late);
-    const int64_t ok = codes.contains("0") ? codes["0"]["count"].get<int64_t>() : 0;
-    return {{"mode", options_.mode},
-            {"seconds", absl::ToDoubleSeconds(elapsed)},
-            {"issued", issued_},
-            {"issued_per_s", static_cast<double>(issued_) / absl::ToDoubleSeconds(duration)},
-            {"ended", outcomes_.ended()},
-            {"ok_per_s", static_cast<double>(ok) / absl::ToDoubleSeconds(duration)},
-            {"late", late},
-            {"max_issue_lag_ms", max_issue_lag_ms_},
-            {"skipped", skipped_},
-            {"cpu_s", CpuSeconds()},
-            {"codes", codes}};
-  }
-
- private:
-  struct Call {
-    grpc::ClientContext context;
-    v1::GetAccountResponse response;
-    grpc::Status status;
-    absl::Time start;
-    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::GetAccountResponse>> reader;
-  };
-
-  // `--rate` calls per second on a fixed schedule, whatever the answers.
-  void RunOpenLoop(absl::Time start, absl::Time end) {
-    // Calls due more than this long ago are skipped, not sent in one burst: when the
-    // machine starves this process, a backlog sent at once would measure the burst.
-    const double kMaxLagMs = 100;
-    int64_t slot = 0;  // the schedule's next call
-    for (absl::Time now = start; now < end; now = absl::Now()) {
-      const auto due = static_cast<int64_t>(options_.rate * absl::ToDoubleSeconds(now - start));
-      if (due > slot) {
-        // How far behind its schedule the issuing is (a starved client, not the server).
-        const double lag_ms =
-            absl::ToDoubleMilliseconds(now - start) - 1000.0 * slot / options_.rate;
-        max_issue_lag_ms_ = std::max(max_issue_lag_ms_, lag_ms);
-        if (lag_ms > kMaxLagMs) {
-          const auto skip = static_cast<int64_t>((lag_ms - kMaxLagMs) * options_.rate / 1000);
-          slot += skip;
-          skipped_ += skip;
-        }
-      }
-      for (; slot < due; ++slot) Start();
-      // Reap answers until the next call is due, issuing at most once a millisecond (in
-      // batches at high rates: a timed wake-up per call would cost more than the call).
-      const absl::Time next_due = std::max(start + absl::Seconds((slot + 1) / options_.rate),
-                                           now + absl::Milliseconds(1));
-      while (Reap(next_due)) {
-      }
-    }
-  }
-
-  void Start() {
+  // Starts call number `n`; `then` runs once it has ended (on a gRPC thread).
+  void Start(int64_t n, std::function<void()> then) {
+    struct Call {
+      grpc::ClientContext context;
+      v1::GetAccountResponse response;
+      absl::Time start;
+    };
     auto* call = new Call;
-    const int64_t n = issued_++;
     call->context.AddMetadata("authorization",
                               "Bearer " + options_.tokens[n % options_.tokens.size()]);
     call->start = absl::Now();
     call->context.set_deadline(
         absl::ToChronoTime(call->start + absl::Milliseconds(options_.deadline_ms)));
-    call->reader = stubs_[n % stubs_.size()]->AsyncGetAccount(&call->context, request_, &queue_);
-    call->reader->Finish(&call->response, &call->status, call);
+    stubs_[n % stubs_.size()]->async()->GetAccount(
+        &call->context, &request_, &call->response,
+        [this, call, then = std::move(then)](grpc::Status status) {
+          outcomes_.Add(status.error_code(), absl::Now() - call->start);
+          delete call;
+          if (then) then();
+        });
   }
 
-  // Records one ended call if one ends before `until`; whether one did.
-  bool Reap(absl::Time until) {
-    void* tag = nullptr;
-    bool ok = false;
-    if (queue_.AsyncNext(&tag, &ok, absl::ToChronoTime(until)) !=
-        grpc::CompletionQueue::GOT_EVENT) {
-      return false;
+  nlohmann::json Run() {
+    const absl::Duration duration = absl::Seconds(options_.seconds);
+    const absl::Time start = absl::Now();
+    const absl::Time end = start + duration;
+    std::atomic<int64_t> issued{0};
+    double max_issue_lag_ms = 0;
+    int64_t skipped = 0;
+    if (options_.mode == "closed") {
+      // Each finished call starts the next one until the end.
+      std::function<void()> next = [&] {
+        if (absl::Now() < end) Start(issued++, next);
+      };
+      for (int i = 0; i < options_.concurrency; ++i) Start(issued++, next);
+      absl::SleepFor(duration);
+    } else {
+      // Calls due more than this long ago are skipped, not sent in one burst: when the
+      // machine starves this process, a backlog sent at once would measure the burst.
+      const double kMaxLagMs = 100;
+      int64_t slot = 0;  // the schedule's next call
+      while (true) {
+        const absl::Time now = absl::Now();
+        if (now >= end) break;
+        const auto due = static_cast<int64_t>(options_.rate * absl::ToDoubleSeconds(now - start));
+        if (due > slot) {
+          // How far behind its schedule the issuing is (a starved client, not the server).
+          const double lag_ms =
+              absl::ToDoubleMilliseconds(now - start) - 1000.0 * slot / options_.rate;
+          max_issue_lag_ms = std::max(max_issue_lag_ms, lag_ms);
+          if (lag_ms > kMaxLagMs) {
+            const auto skip = static_cast<int64_t>((lag_ms - kMaxLagMs) * options_.rate / 1000);
+            slot += skip;
+            skipped += skip;
+          }
+        }
+        for (; slot < due; ++slot) Start(issued++, nullptr);
+        absl::SleepFor(absl::Milliseconds(1));
+      }
     }
-    std::unique_ptr<Call> call(static_cast<Call*>(tag));
-    outcomes_.Add(call->status.error_code(), absl::Now() - call->start);
-    return true;
+    const absl::Duration elapsed = absl::Now() - start;
+    const absl::Duration deadline = absl::Milliseconds(options_.deadline_ms);
+    const int64_t ended = outcomes_.WaitFor(issued, deadline + absl::Seconds(5));
+    int64_t late = 0;
+    nlohmann::json codes = outcomes_.Summary(deadline, &late);
+    const int64_t ok = codes.contains("0") ? codes["0"]["count"].get<int64_t>() : 0;
+    return {{"mode", options_.mode},
+            {"seconds", absl::ToDoubleSeconds(elapsed)},
+            {"issued", issued.load()},
+            {"issued_per_s", static_cast<double>(issued) / absl::ToDoubleSeconds(duration)},
+            {"ended", ended},
+            {"ok_per_s", static_cast<double>(ok) / absl::ToDoubleSeconds(duration)},
+            {"late", late},
+            {"max_issue_lag_ms", max_issue_lag_ms},
+            {"skipped", skipped},
+            {"cpu_s", CpuSeconds()},
+            {"codes", codes}};
   }
 
+ private:
   const Options& options_;
   v1::GetAccountRequest request_;
   std::vector<std::unique_ptr<v1::AccountService::Stub>> stubs_;
-  grpc::CompletionQueue queue_;
   Outcomes outcomes_;
-  int64_t issued_ = 0;
-  int64_t skipped_ = 0;
-  double max_issue_lag_ms_ = 0;
 };
 
 }  // namespace
@@ -232,7 +222,5 @@ int main(int argc, char** argv) {
   nlohmann::json figures = generator.Run();
   figures["nice"] = niced ? options.nice : 0;
   std::cout << figures.dump() << std::endl;
-  // A call still pending past its deadline and the grace (figures show ended < issued) would
-  // block the completion queue's teardown; the figures are out, so leave at once.
-  std::_Exit(0);
+  return 0;
 }

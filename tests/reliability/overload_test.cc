@@ -2,7 +2,8 @@
 // 30 s, KAM_RELIABILITY_LONG=1 a minute). First the capacity of a read (GetAccount through
 // the gateway, closed loop, several machine callers so that no per-caller rate limit is what
 // refuses), then an open-loop rate of twice that. Successful throughput must stay near
-// capacity, the excess must be refused quickly with RESOURCE_EXHAUSTED/UNAVAILABLE, the
+// capacity (the capacity left to the stack: the generator shares its cores, see
+// RELIABILITY.md), the excess must be refused quickly with RESOURCE_EXHAUSTED/UNAVAILABLE, the
 // gateway's and accounts' memory must stay bounded and health must keep answering.
 //
 // The calls come from overload_loadgen (KAM_OVERLOAD_LOADGEN_BIN), a process of its own, so
