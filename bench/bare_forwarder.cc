@@ -85,12 +85,12 @@ class AsyncHop {
     new AsyncHop(service, queue, upstream);
   }
 
-  // Advances the call whose step completed; returns false once the call is over.
+  // Advances the call whose step completed; deletes it once it is over.
   void Advance(bool ok) {
     switch (step_) {
       case Step::kAccepted:
+        if (!ok) return delete this;  // the server is shutting down
         Accept(service_, queue_, upstream_);
-        if (!ok) return delete this;
         step_ = Step::kRead;
         stream_.Read(&request_, this);
         return;
@@ -98,8 +98,8 @@ class AsyncHop {
         if (!ok) return Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request"));
         CopyCallerMetadata(context_.client_metadata(), upstream_context_);
         upstream_context_.set_deadline(context_.deadline());
-        upstream_call_ = upstream_.PrepareUnaryCall(&upstream_context_, context_.method(),
-                                                    request_, queue_);
+        upstream_call_ =
+            upstream_.PrepareUnaryCall(&upstream_context_, context_.method(), request_, queue_);
         upstream_call_->StartCall();
         step_ = Step::kUpstreamDone;
         upstream_call_->Finish(&response_, &upstream_status_, this);

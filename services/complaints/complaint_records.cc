@@ -62,10 +62,12 @@ SlaClock ClockFromJson(const nlohmann::json& j) {
 void CarryOverEscalation(const nlohmann::json& j, Complaint& c) {
   const int level = j.value("escalation_level", 0);
   if (level == 0 || j.at("judgment").contains("escalation_level")) return;
-  SlaClock& clock = c.judgment.breached ? c.judgment : c.resolution_clock;
-  clock.escalation_level = level;
-  if (j.contains("second_escalation_at")) {
-    clock.second_escalation_at = OptionalTimeFromJson(j.at("second_escalation_at"));
+  for (SlaClock* clock : {&c.judgment, &c.resolution_clock}) {
+    if (!clock->breached) continue;
+    clock->escalation_level = level;
+    if (j.contains("second_escalation_at")) {
+      clock->second_escalation_at = OptionalTimeFromJson(j.at("second_escalation_at"));
+    }
   }
 }
 

@@ -136,6 +136,16 @@ void Reopen(Complaint& c) {
   ++c.reopen_count;
 }
 
+// A reopened clock runs late again. If its ladder stood at level 1 and the director's turn
+// fell due while the clock was met, the director hears of it the whole escalation delay
+// after the reopening, not at the next sweep (as a late first escalation, sla_alerts.cc).
+void RestartSecondEscalation(const SlaPolicy& policy, absl::Time now, SlaClock& clock) {
+  std::optional<absl::Time>& second = clock.second_escalation_at;
+  if (clock.escalation_level == 1 && second && *second <= now) {
+    second = policy.SecondEscalationAt(now);
+  }
+}
+
 FollowUp RecordedFollowUp(const StepInput& input, const std::string& actor, absl::Time now) {
   FollowUp f = input.follow_up;
   f.recorded_by = actor;
@@ -382,6 +392,8 @@ Transition ApplyStep(const StepInput& input, const std::string& actor, absl::Tim
     ResumeClocks(policy, now, complaint);
   }
   ApplyFields(input, actor, now, complaint);
+  if (input.action == Action::kReopen)
+    RestartSecondEscalation(policy, now, complaint.resolution_clock);
   ++complaint.version;
   complaint.update_time = now;
   t.to = complaint.state;

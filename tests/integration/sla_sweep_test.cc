@@ -319,8 +319,8 @@ TEST_F(SlaSweepTest, EachClockEscalatesOnItsOwnLadderAndAMetClockStopsItsLadder)
 }
 
 // Rows escalated under the one-level-per-complaint schema (migrations 0001-0002) carried
-// over by 0003: the level goes to the clock whose breach raised it, and the sweeper goes on
-// from there on each clock's ladder.
+// over by 0003: the level goes to every clock that had breached (no breach from before the
+// upgrade escalates again), and the sweeper goes on from there on each clock's ladder.
 class EscalationCarryOverTest : public SlaSweepTest {
  protected:
   void SetUp() override {
@@ -377,11 +377,14 @@ class EscalationCarryOverTest : public SlaSweepTest {
 TEST_F(EscalationCarryOverTest, EachClockGoesOnFromTheLevelItReached) {
   // The review's case: the judgment breach escalated (level 2 pending at 14h), then judged.
   const int64_t judged = InsertOld({State::kAssigned, At(11), true, false, 1, At(14), At(14)});
-  // Never judged: the judgment ladder reached 2; the resolution breach did not escalate.
+  // Never judged: the ladder reached 2 and both clocks have breached.
   const int64_t unjudged =
       InsertOld({State::kRecorded, std::nullopt, true, true, 2, At(14), std::nullopt});
   // Judged on time; the resolution breach escalated (level 2 pending at 54h).
   const int64_t late = InsertOld({State::kAssigned, At(5), false, true, 1, At(54), At(54)});
+  // Judged late but before the sweeper saw the judgment's breach (breached, never escalated);
+  // the resolution breach escalated (level 2 pending at 54h).
+  const int64_t judged_late = InsertOld({State::kAssigned, At(11), true, true, 1, At(54), At(54)});
   ASSERT_TRUE(Ok(ApplyMigrations(*pool_, Migrations())));
   Exec("UPDATE departments SET manager_id = 'mgr-quality' WHERE code = 'quality'");
   OpenStores();
@@ -389,8 +392,9 @@ TEST_F(EscalationCarryOverTest, EachClockGoesOnFromTheLevelItReached) {
   EXPECT_EQ(Rows("SELECT id, judge_escalation_level, resolve_escalation_level FROM complaints "
                  "ORDER BY id"),
             (std::vector<std::vector<std::string>>{{std::to_string(judged), "1", "0"},
-                                                   {std::to_string(unjudged), "2", "0"},
-                                                   {std::to_string(late), "0", "1"}}));
+                                                   {std::to_string(unjudged), "2", "2"},
+                                                   {std::to_string(late), "0", "1"},
+                                                   {std::to_string(judged_late), "1", "1"}}));
 
   EXPECT_TRUE(SweepAt(At(14)).fired.empty()) << "the met judgment's level 2 is off";
   SweepAt(At(50));
@@ -401,15 +405,26 @@ TEST_F(EscalationCarryOverTest, EachClockGoesOnFromTheLevelItReached) {
             (std::vector<std::string>{
                 "sla_breached", "escalated to level 1 (mgr-quality) after the resolution breach",
                 "escalated to level 2 (director) after the resolution breach"}));
-  // Owed level 1 since the migration; level 2 the escalation delay after it.
-  EXPECT_EQ(
-      SweeperSteps(unjudged),
-      (std::vector<std::string>{"escalated to level 1 (director) after the resolution breach",
-                                "escalated to level 2 (director) after the resolution breach"}));
-  EXPECT_EQ(SweeperSteps(late), std::vector<std::string>{
-                                    "escalated to level 2 (director) after the resolution breach"});
-  EXPECT_EQ(Escalations(1), 2);
+  EXPECT_TRUE(SweeperSteps(unjudged).empty()) << "both ladders were already at the top";
+  for (int64_t id : {late, judged_late}) {
+    EXPECT_EQ(
+        SweeperSteps(id),
+        std::vector<std::string>{"escalated to level 2 (director) after the resolution breach"})
+        << "complaint " << id;
+  }
+  EXPECT_EQ(Escalations(1), 1);
   EXPECT_EQ(Escalations(2), 3);
+}
+
+// During a rolling update the replicas not yet upgraded still write the old columns: they
+// stay, so an old replica's insert works (the new code's rows get their default).
+TEST_F(EscalationCarryOverTest, TheOldColumnsStayForReplicasNotYetUpgraded) {
+  ASSERT_TRUE(Ok(ApplyMigrations(*pool_, Migrations())));
+  const int64_t id = InsertOld({State::kAssigned, At(5), false, true, 1, At(54), At(54)});
+  EXPECT_EQ(Rows(absl::StrCat("SELECT escalation_level, second_escalation_at IS NOT NULL FROM "
+                              "complaints WHERE id = ",
+                              id)),
+            (std::vector<std::vector<std::string>>{{"1", "1"}}));
 }
 
 TEST_F(SlaSweepTest, ConcurrentSweepersFireEveryAlertExactlyOnce) {

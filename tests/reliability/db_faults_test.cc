@@ -55,7 +55,7 @@ constexpr absl::Duration kRetryBudget = absl::Seconds(20);
 constexpr absl::Duration kRecoveryLimit = absl::Seconds(15);
 constexpr absl::Duration kNoticeOutage = absl::Seconds(10);
 // A hung database (frozen, not dead) shows in readiness within the probe's own timeout
-// (DbPool::kProbeTimeout, 2 s) plus its poll period (1 s), not after the business calls'
+// (kReadinessTimeout in services/common/database_service.cc, 2 s) plus its poll period (1 s), not after the business calls'
 // KAM_DB_IO_TIMEOUT_SECONDS (10 s); the bound leaves one second for a loaded machine. After
 // the thaw, readiness is back within a poll or two.
 constexpr absl::Duration kNoticeHang = absl::Seconds(4);

@@ -181,8 +181,8 @@ TEST(ComplaintEventTest, EachClockKeepsItsLadderInTheEventPayload) {
 }
 
 // Events already in the outbox were written with one level per complaint: read back, the
-// level goes to the clock whose breach raised it, as migration 0003 does for the rows.
-TEST(ComplaintEventTest, AnOldPayloadsLevelGoesToTheClockThatBreached) {
+// level goes to every clock that had breached, as migration 0003 does for the rows.
+TEST(ComplaintEventTest, AnOldPayloadsLevelGoesToTheClocksThatBreached) {
   nlohmann::json old = ComplaintJson(EscalatedComplaint());
   for (const char* clock : {"judgment", "resolution_clock"}) {
     old.at(clock).erase("escalation_level");
@@ -190,6 +190,8 @@ TEST(ComplaintEventTest, AnOldPayloadsLevelGoesToTheClockThatBreached) {
   }
   old["escalation_level"] = 2;
   old["second_escalation_at"] = TimeJson(kDue + absl::Hours(4));
+  old.at("judgment")["breached"] = true;
+  old.at("resolution_clock")["breached"] = false;
   Complaint back = ComplaintFromJson(old);
   EXPECT_EQ(back.judgment.escalation_level, 2);
   EXPECT_EQ(back.resolution_clock.escalation_level, 0);
@@ -201,6 +203,11 @@ TEST(ComplaintEventTest, AnOldPayloadsLevelGoesToTheClockThatBreached) {
   EXPECT_EQ(back.judgment.escalation_level, 0);
   EXPECT_EQ(back.resolution_clock.escalation_level, 2);
   EXPECT_EQ(back.resolution_clock.second_escalation_at, kDue + absl::Hours(4));
+
+  old.at("judgment")["breached"] = true;  // both: neither escalates its breach again
+  back = ComplaintFromJson(old);
+  EXPECT_EQ(back.judgment.escalation_level, 2);
+  EXPECT_EQ(back.resolution_clock.escalation_level, 2);
 }
 
 }  // namespace

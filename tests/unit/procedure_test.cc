@@ -286,6 +286,26 @@ TEST(ProcedureTest, AnUnsatisfiedFollowUpReopensAgainstTheOriginalDeadline) {
   EXPECT_EQ(late.reopen_count, 1);
 }
 
+TEST(ProcedureTest, AReopenedClockAtLevelOneGivesTheDirectorTheWholeDelayAgain) {
+  Complaint c = InState(State::kResolutionImplemented);
+  // Its breach escalated to level 1; the director's turn (T0+5h) came while it was met.
+  c.resolution_clock.met_at = kT0 + absl::Hours(4);
+  c.resolution_clock.warned = c.resolution_clock.breached = true;
+  c.resolution_clock.escalation_level = 1;
+  c.resolution_clock.second_escalation_at = kT0 + absl::Hours(5);
+  Take(kAgent, Action::kReopen, kT0 + absl::Hours(12), c);
+  EXPECT_EQ(c.resolution_clock.second_escalation_at, kT0 + absl::Hours(16)) << "4h delay";
+
+  // Still ahead at the reopening: it stays.
+  Complaint soon = InState(State::kResolutionImplemented);
+  soon.resolution_clock.met_at = kT0 + absl::Hours(4);
+  soon.resolution_clock.warned = soon.resolution_clock.breached = true;
+  soon.resolution_clock.escalation_level = 1;
+  soon.resolution_clock.second_escalation_at = kT0 + absl::Hours(13);
+  Take(kAgent, Action::kReopen, kT0 + absl::Hours(12), soon);
+  EXPECT_EQ(soon.resolution_clock.second_escalation_at, kT0 + absl::Hours(13));
+}
+
 TEST(ProcedureTest, WaitingOnTheCustomerShiftsTheRunningDeadlines) {
   Complaint c = Recorded();  // judge due T0+1h (warn 48m), resolve due T0+10h (warn 8h)
   Transition t = Take(kAgent, Action::kPauseClock, kT0 + absl::Minutes(30), c,
