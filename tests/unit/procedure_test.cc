@@ -286,22 +286,25 @@ TEST(ProcedureTest, AnUnsatisfiedFollowUpReopensAgainstTheOriginalDeadline) {
   EXPECT_EQ(late.reopen_count, 1);
 }
 
-TEST(ProcedureTest, AReopenedClockAtLevelOneGivesTheDirectorTheWholeDelayAgain) {
+// A complaint whose resolution breached, escalated to level 1 (the director's turn due at
+// `second`) and was implemented at T0+4h.
+Complaint ImplementedAtLevelOne(absl::Time second) {
   Complaint c = InState(State::kResolutionImplemented);
-  // Its breach escalated to level 1; the director's turn (T0+5h) came while it was met.
   c.resolution_clock.met_at = kT0 + absl::Hours(4);
   c.resolution_clock.warned = c.resolution_clock.breached = true;
   c.resolution_clock.escalation_level = 1;
-  c.resolution_clock.second_escalation_at = kT0 + absl::Hours(5);
+  c.resolution_clock.second_escalation_at = second;
+  return c;
+}
+
+TEST(ProcedureTest, AReopenedClockAtLevelOneGivesTheDirectorTheWholeDelayAgain) {
+  // The director's turn came while the clock was met.
+  Complaint c = ImplementedAtLevelOne(kT0 + absl::Hours(5));
   Take(kAgent, Action::kReopen, kT0 + absl::Hours(12), c);
   EXPECT_EQ(c.resolution_clock.second_escalation_at, kT0 + absl::Hours(16)) << "4h delay";
 
   // Still ahead at the reopening: it stays.
-  Complaint soon = InState(State::kResolutionImplemented);
-  soon.resolution_clock.met_at = kT0 + absl::Hours(4);
-  soon.resolution_clock.warned = soon.resolution_clock.breached = true;
-  soon.resolution_clock.escalation_level = 1;
-  soon.resolution_clock.second_escalation_at = kT0 + absl::Hours(13);
+  Complaint soon = ImplementedAtLevelOne(kT0 + absl::Hours(13));
   Take(kAgent, Action::kReopen, kT0 + absl::Hours(12), soon);
   EXPECT_EQ(soon.resolution_clock.second_escalation_at, kT0 + absl::Hours(13));
 }
