@@ -175,6 +175,18 @@ class SlaSweepTest : public test_support::SchemaTest {
 
   SlaPolicy policy_;
   prometheus::Registry registry_;
+  // A tier A quality complaint judged in time (resolution due at 50h, warned at 40h), swept
+  // from 39h to 54h: the warning, the breach with level 1 to the department's manager, and
+  // level 2 to the director four hours later.
+  void SweepTheResolutionLadder() {
+    EXPECT_TRUE(SweepAt(At(39)).fired.empty());
+    EXPECT_EQ(Levels(SweepAt(At(40))), std::vector<std::string>{"resolution/warning"});
+    EXPECT_EQ(Levels(SweepAt(At(50))),
+              (std::vector<std::string>{"resolution/breach", "resolution/escalation:mgr-quality"}));
+    EXPECT_TRUE(SweepAt(At(53)).fired.empty());
+    EXPECT_EQ(Levels(SweepAt(At(54))), std::vector<std::string>{"resolution/escalation:director"});
+  }
+
   std::unique_ptr<ComplaintStore> complaints_;
   std::unique_ptr<SlaStore> sla_;
   std::unique_ptr<ComplaintMetrics> metrics_;
@@ -186,12 +198,7 @@ TEST_F(SlaSweepTest, ABreachThatEscalatesTwiceIsCountedOnce) {
   const int64_t id = CreateComplaint(kTierAAccount, Category::kProductQuality);
   Judge(id, Action::kJudgeValid, At(1));  // on time: the judgment clock is done
 
-  EXPECT_TRUE(SweepAt(At(39)).fired.empty());
-  EXPECT_EQ(Levels(SweepAt(At(40))), std::vector<std::string>{"resolution/warning"});
-  EXPECT_EQ(Levels(SweepAt(At(50))),
-            (std::vector<std::string>{"resolution/breach", "resolution/escalation:mgr-quality"}));
-  EXPECT_TRUE(SweepAt(At(53)).fired.empty());
-  EXPECT_EQ(Levels(SweepAt(At(54))), std::vector<std::string>{"resolution/escalation:director"});
+  SweepTheResolutionLadder();
   EXPECT_TRUE(SweepAt(At(60)).fired.empty());
   EXPECT_TRUE(SweepAt(At(500)).fired.empty());
 
@@ -251,12 +258,7 @@ TEST_F(SlaSweepTest, EachClockEscalatesOnItsOwnLadderAndAMetClockStopsItsLadder)
   Judge(id, Action::kJudgeValid, At(11));
   // 4 h after the judgment breach: that clock is met, its ladder stopped.
   EXPECT_TRUE(SweepAt(At(14)).fired.empty());
-  EXPECT_TRUE(SweepAt(At(39)).fired.empty());
-  EXPECT_EQ(Levels(SweepAt(At(40))), std::vector<std::string>{"resolution/warning"});
-  EXPECT_EQ(Levels(SweepAt(At(50))),
-            (std::vector<std::string>{"resolution/breach", "resolution/escalation:mgr-quality"}));
-  EXPECT_TRUE(SweepAt(At(53)).fired.empty());
-  EXPECT_EQ(Levels(SweepAt(At(54))), std::vector<std::string>{"resolution/escalation:director"});
+  SweepTheResolutionLadder();
   EXPECT_TRUE(SweepAt(At(500)).fired.empty());
   EXPECT_EQ(Escalations(1), 2);
   EXPECT_EQ(Escalations(2), 1);
