@@ -62,6 +62,9 @@ class ServerRunner {
   // How many ServingQueues (threads) serve the async services; 1 keeps each call on one
   // thread. Before Run.
   void set_queue_count(int count) { queues_.set_count(count); }
+  // How long the queue threads poll without sleeping after each completion (RunQueue). Before
+  // Run.
+  void set_queue_spin(std::chrono::microseconds spin) { queues_.set_spin(spin); }
   void SetReadiness(std::function<bool()> readiness) { readiness_ = std::move(readiness); }
 
   // Starts serving and blocks until a termination signal has been handled and the server

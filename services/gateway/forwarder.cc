@@ -74,7 +74,6 @@ class ForwardedCall {
     new ForwardedCall(forwarder, queue, live);
   }
 
-
  private:
   using Handler = void (ForwardedCall::*)(bool ok);
   // The tag of one operation of the call.
@@ -129,8 +128,9 @@ class ForwardedCall {
 
   void OnReadDone(bool ok) {
     if (!ok) {
-      Complete(Cancelled() ? grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")
-                           : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
+      Complete(Cancelled()
+                   ? grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")
+                   : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
       return;
     }
     const google::protobuf::Descriptor& type = *route_.method->input_type();
@@ -187,8 +187,8 @@ class ForwardedCall {
   }
 
   void ForwardUnary() {
-    const auto deadline = ForwardDeadline(context_.deadline(), std::chrono::system_clock::now(),
-                                          forwarder_.options_);
+    const auto deadline =
+        ForwardDeadline(context_.deadline(), std::chrono::system_clock::now(), forwarder_.options_);
     PrepareUpstream(deadline, deadline);
     upstream_unary_ =
         route_.stub->PrepareUnaryCall(&upstream_, context_.method(), request_, queue_);
@@ -196,14 +196,17 @@ class ForwardedCall {
     upstream_unary_->Finish(&response_, &upstream_status_, Begin(upstream_unary_done_));
   }
 
+  // The metrics and the access log are recorded once the answer is handed to gRPC, which
+  // starts writing it within WriteAndFinish: the caller does not wait for them.
   void OnUpstreamUnaryDone(bool) {
-    client_observation_->Finish(upstream_status_);
     if (!upstream_status_.ok()) {
+      client_observation_->Finish(upstream_status_);
       Complete(ForCaller(upstream_status_));
       return;
     }
-    observation_->Finish(upstream_status_);
     stream_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK, Begin(finished_));
+    client_observation_->Finish(upstream_status_);
+    observation_->Finish(upstream_status_);
   }
 
   // A server-streaming method is a bidi call on the wire that writes the one request and
@@ -277,8 +280,8 @@ class ForwardedCall {
   }
 
   void Complete(const grpc::Status& status) {
-    observation_->Finish(status);
     stream_.Finish(status, Begin(finished_));
+    observation_->Finish(status);
   }
 
   void OnFinished(bool) {}

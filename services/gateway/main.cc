@@ -71,6 +71,14 @@ int main(int argc, char** argv) {
                   "one thread, more spread the gateway over more cores")
       ->envname("KAM_SERVING_QUEUES")
       ->check(CLI::Range(1, 64));
+  int serving_spin_us = 0;
+  settings.app()
+      .add_option("--serving-spin-us", serving_spin_us,
+                  "microseconds each queue thread keeps polling after a call's step instead "
+                  "of sleeping: lower latency on VMs with costly wake-ups, paid in CPU (up to "
+                  "a core per queue under a steady trickle of calls); 0 sleeps at once")
+      ->envname("KAM_SERVING_SPIN_US")
+      ->check(CLI::Range(0, 10000));
   settings.ParseOrExit(argc, argv);
   if (options.default_deadline > options.max_deadline) {
     std::cerr << "kam-gateway: --default-deadline (KAM_DEFAULT_DEADLINE) must not exceed "
@@ -108,6 +116,7 @@ int main(int argc, char** argv) {
   }
   kam::ServerRunner runner("gateway", server_settings);
   runner.set_queue_count(serving_queues);
+  runner.set_queue_spin(std::chrono::microseconds(serving_spin_us));
   absl::StatusOr<std::unique_ptr<kam::gateway::Authenticator>> authenticator =
       kam::gateway::Authenticator::Create(auth_options, &runner.registry());
   if (!authenticator.ok()) {
