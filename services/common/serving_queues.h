@@ -123,7 +123,7 @@ class ServingQueues {
 // that a completion arriving within it is taken at once. On a virtual machine whose idle
 // vCPUs halt, waking a sleeping thread costs about 0.1 ms (bench/README.md, "Spinning
 // queue"), and a forwarded call waits twice (for its caller, for its upstream). Between
-// polls the thread yields, so a runnable thread on its core is not starved. The price is
+// polls the thread yields to runnable threads on its core. The price is
 // CPU: the thread burns the idle time inside the windows, up to one core under a steady
 // trickle of calls, and nothing once it is idle for longer than `spin`.
 void RunQueue(grpc::CompletionQueue* queue,

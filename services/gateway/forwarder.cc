@@ -196,17 +196,16 @@ class ForwardedCall {
     upstream_unary_->Finish(&response_, &upstream_status_, Begin(upstream_unary_done_));
   }
 
-  // The metrics and the access log are recorded once the answer is handed to gRPC, which
-  // starts writing it within WriteAndFinish: the caller does not wait for them.
+  // The metrics are recorded before the answer goes out, so that a caller that has its
+  // answer also finds it counted.
   void OnUpstreamUnaryDone(bool) {
+    client_observation_->Finish(upstream_status_);
     if (!upstream_status_.ok()) {
-      client_observation_->Finish(upstream_status_);
       Complete(ForCaller(upstream_status_));
       return;
     }
-    stream_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK, Begin(finished_));
-    client_observation_->Finish(upstream_status_);
     observation_->Finish(upstream_status_);
+    stream_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK, Begin(finished_));
   }
 
   // A server-streaming method is a bidi call on the wire that writes the one request and
@@ -280,8 +279,8 @@ class ForwardedCall {
   }
 
   void Complete(const grpc::Status& status) {
-    stream_.Finish(status, Begin(finished_));
     observation_->Finish(status);
+    stream_.Finish(status, Begin(finished_));
   }
 
   void OnFinished(bool) {}
